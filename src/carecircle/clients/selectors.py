@@ -1,0 +1,98 @@
+"""Reads of client records: every one asks the policy and is audited (privacy.selectors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from carecircle.partners.selectors import Actor
+from carecircle.privacy.audit import audit_append
+from carecircle.privacy.models import AuditAction, DataClass
+from carecircle.privacy.rules import ROLE_CLASSES, Basis, Decision
+from carecircle.privacy.selectors import person_read
+
+from .models import Client, ClientEntry
+
+
+@dataclass
+class ClientView:
+    client: Client
+    decisions: dict[str, Decision]
+    entries: list[ClientEntry] = field(default_factory=list)
+
+    @property
+    def hidden_classes(self) -> list[str]:
+        return [c for c, d in self.decisions.items() if not d.permitted]
+
+
+def _reachable(actor: Actor) -> QuerySet[Client]:
+    """Clients this organization holds or serves on a care team: a list shows no more."""
+    now = timezone.now()
+    return Client.objects.filter(
+        Q(person__owner_organization=actor.organization)
+        | Q(
+            person__care_team__organization=actor.organization,
+            person__care_team__ended_at__isnull=True,
+            person__care_team__started_at__lte=now,
+        )
+    ).distinct()
+
+
+def client_list(*, actor: Actor, purpose: str, limit: int = 50, query: str = "") -> list[Client]:
+    """A page of clients by name; each name shown is a read of general data, audited."""
+    if DataClass.GENERAL not in ROLE_CLASSES.get(actor.role, frozenset()):
+        raise PermissionDenied("This role does not see client records.")
+    clients = _reachable(actor).select_related("person")
+    if query:
+        clients = clients.filter(
+            Q(preferred_name__icontains=query) | Q(identifier_code__iexact=query.strip())
+        )
+    page = list(clients.order_by("preferred_name", "identifier_code")[:limit])
+    for client in page:
+        basis = (
+            Basis.OWN_RECORD
+            if client.person.owner_organization_id == actor.organization.pk
+            else Basis.CARE_TEAM
+        )
+        audit_append(
+            actor=actor,
+            action=AuditAction.READ,
+            permitted=True,
+            purpose=purpose,
+            person_id=client.person_id,
+            owner_organization_id=client.person.owner_organization_id,
+            data_class=DataClass.GENERAL,
+            basis=basis,
+            object_type="client_list",
+            object_id=client.pk,
+        )
+    return page
+
+
+def client_get(*, actor: Actor, client_id: int, purpose: str) -> ClientView:
+    """One client's record with only the entries the policy permits; refusals are audited."""
+    client = Client.objects.select_related("person", "person__owner_organization").filter(
+        pk=client_id
+    ).first()
+    if client is None:
+        raise Client.DoesNotExist
+    decisions = person_read(
+        actor=actor,
+        person=client.person,
+        data_classes=DataClass.values,
+        purpose=purpose,
+        object_type="client",
+        object_id=client.pk,
+    )
+    if not decisions[DataClass.GENERAL].permitted:
+        raise PermissionDenied(decisions[DataClass.GENERAL].reason)
+    visible = [c for c, d in decisions.items() if d.permitted]
+    entries = list(
+        ClientEntry.objects.filter(client=client, data_class__in=visible).select_related(
+            "organization", "author"
+        )
+    )
+    return ClientView(client=client, decisions=decisions, entries=entries)

@@ -1,0 +1,60 @@
+"""Reads about partners and people. None of this is person-level data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from carecircle.partners.models import Membership, Organization, Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone acting for one organization in one role: the subject of every policy question."""
+
+    user_id: int
+    username: str
+    organization: Organization
+    role: str
+
+    @classmethod
+    def from_membership(cls, membership: Membership) -> Actor:
+        return cls(
+            user_id=membership.user_id,
+            username=membership.user.get_username(),
+            organization=membership.organization,
+            role=membership.role,
+        )
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.role == Role.ORG_ADMIN
+
+
+def membership_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(user_id=user.pk, is_active=True, organization__is_active=True)
+        .select_related("organization", "organization__jurisdiction", "user")
+        .order_by("organization__name")
+    )
+
+
+def membership_get(
+    *, user: AbstractBaseUser | AnonymousUser, organization_id: int | None
+) -> Membership | None:
+    """The membership to act with: the one asked for if the user holds it, else the first."""
+    memberships = list(membership_list(user=user))
+    if not memberships:
+        return None
+    for membership in memberships:
+        if membership.organization_id == organization_id:
+            return membership
+    return memberships[0]
+
+
+def organization_list() -> QuerySet[Organization]:
+    return Organization.objects.filter(is_active=True).select_related("jurisdiction", "parent")

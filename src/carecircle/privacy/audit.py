@@ -1,0 +1,136 @@
+"""Writing and verifying the audit trail. Every read and write of person-level data lands here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from carecircle.partners.selectors import Actor
+from carecircle.privacy import chain
+from carecircle.privacy.models import AuditChainHead, AuditEvent
+from carecircle.privacy.rules import Decision
+from carecircle.requestctx import get_request_id
+
+
+def _key() -> bytes:
+    return str(settings.AUDIT_HMAC_KEY).encode()
+
+
+@dataclass(frozen=True)
+class AuditSubject:
+    person_id: UUID | None
+    owner_organization_id: int | None
+
+
+def audit_append(
+    *,
+    actor: Actor | None,
+    action: str,
+    permitted: bool,
+    purpose: str = "",
+    person_id: UUID | None = None,
+    owner_organization_id: int | None = None,
+    data_class: str = "",
+    basis: str = "",
+    consent_id: str | UUID | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+) -> AuditEvent:
+    """Append one row to the chain. Joins the caller's transaction when there is one, so a
+    rolled-back write leaves no audit row and a committed one always has its row."""
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        if head.last_seq == 0 and not head.mac:
+            head.mac = chain.head_mac(_key(), 0, head.last_hash)
+        organization = actor.organization if actor else None
+        row: dict[str, Any] = {
+            "seq": head.last_seq + 1,
+            "occurred_at": timezone.now(),
+            "request_id": get_request_id(),
+            "actor_id": actor.user_id if actor else None,
+            "actor_username": actor.username if actor else "",
+            "organization_id": organization.pk if organization else None,
+            "organization_name": organization.name if organization else "",
+            "organization_sector": organization.sector if organization else "",
+            "role": actor.role if actor else "",
+            "purpose": purpose,
+            "person_id": person_id,
+            "owner_organization_id": owner_organization_id,
+            "data_class": data_class,
+            "action": action,
+            "permitted": permitted,
+            "basis": basis,
+            "consent_id": UUID(str(consent_id)) if consent_id else None,
+            "object_type": object_type,
+            "object_id": str(object_id),
+        }
+        row["hash"] = chain.row_hash(_key(), head.last_hash, row)
+        event = AuditEvent(prev_hash=head.last_hash, **row)
+        event.save(force_insert=True)
+        head.last_seq = event.seq
+        head.last_hash = event.hash
+        head.mac = chain.head_mac(_key(), head.last_seq, head.last_hash)
+        head.save()
+    return event
+
+
+def audit_decision(
+    *,
+    actor: Actor,
+    decision: Decision,
+    action: str,
+    purpose: str,
+    person_id: UUID,
+    owner_organization_id: int,
+    data_class: str,
+    object_type: str = "",
+    object_id: str | int = "",
+) -> AuditEvent:
+    return audit_append(
+        actor=actor,
+        action=action,
+        permitted=decision.permitted,
+        purpose=purpose,
+        person_id=person_id,
+        owner_organization_id=owner_organization_id,
+        data_class=data_class,
+        basis=decision.basis.value,
+        consent_id=decision.consent_id,
+        object_type=object_type,
+        object_id=object_id,
+    )
+
+
+def _rows() -> Iterator[dict[str, Any]]:
+    fields = [*chain.FIELDS, "prev_hash", "hash"]
+    yield from AuditEvent.objects.order_by("seq").values(*fields).iterator(chunk_size=5000)
+
+
+def audit_verify(*, limit: int = 50) -> list[chain.Problem]:
+    """Recompute the whole chain; an empty list means nobody quietly edited the trail."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None:
+        if AuditEvent.objects.exists():
+            first = AuditEvent.objects.order_by("seq").first()
+            seq = first.seq if first else 0
+            return [chain.Problem(seq, "head", "the chain head is missing")]
+        return []
+    return chain.verify(
+        _key(),
+        _rows(),
+        head_seq=head.last_seq,
+        head_hash=head.last_hash,
+        head_mac_value=head.mac,
+        limit=limit,
+    )
+
+
+def audit_count() -> int:
+    head = AuditChainHead.objects.filter(pk=1).first()
+    return head.last_seq if head else 0

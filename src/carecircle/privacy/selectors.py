@@ -1,0 +1,151 @@
+"""Reads of person-level data: each asks the policy and leaves an audit row, permitted or not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from carecircle.partners.selectors import Actor
+from carecircle.privacy import policy
+from carecircle.privacy.audit import audit_append, audit_decision
+from carecircle.privacy.models import (
+    AuditAction,
+    AuditEvent,
+    ConsentDirective,
+    DataClass,
+    EmergencyAccess,
+    Person,
+)
+from carecircle.privacy.rules import Decision
+
+
+def person_read(
+    *,
+    actor: Actor,
+    person: Person,
+    data_classes: Iterable[str],
+    purpose: str,
+    object_type: str = "person",
+    object_id: str | int = "",
+    action: str = AuditAction.READ,
+) -> dict[str, Decision]:
+    """Decide and audit a read of some data classes of one person. Callers show only what
+    the returned decisions permit."""
+    classes = list(dict.fromkeys(data_classes))
+    decisions = policy.evaluate_many(
+        actor=actor, person=person, data_classes=classes, purpose=purpose
+    )
+    for data_class in classes:
+        audit_decision(
+            actor=actor,
+            decision=decisions[data_class],
+            action=action,
+            purpose=purpose,
+            person_id=person.pk,
+            owner_organization_id=person.owner_organization_id,
+            data_class=data_class,
+            object_type=object_type,
+            object_id=object_id or str(person.pk),
+        )
+    return decisions
+
+
+def person_require(
+    *, actor: Actor, person: Person, data_class: str, purpose: str, object_type: str = "person"
+) -> Decision:
+    """Like :func:`person_read` for one class, raising PermissionDenied on a refusal."""
+    decision = person_read(
+        actor=actor,
+        person=person,
+        data_classes=[data_class],
+        purpose=purpose,
+        object_type=object_type,
+    )[data_class]
+    if not decision.permitted:
+        raise PermissionDenied(decision.reason)
+    return decision
+
+
+def consent_list(*, actor: Actor, person: Person, purpose: str) -> list[ConsentDirective]:
+    """The person's consent directives; reading them is itself a read of general data."""
+    person_require(
+        actor=actor,
+        person=person,
+        data_class=DataClass.GENERAL,
+        purpose=purpose,
+        object_type="consent_list",
+    )
+    return list(
+        ConsentDirective.objects.filter(person=person)
+        .prefetch_related("recipient_organizations")
+        .select_related("recorded_by", "recorded_for")
+        .order_by("-recorded_at")
+    )
+
+
+def disclosure_list(*, actor: Actor, person: Person) -> QuerySet[AuditEvent]:
+    """Accounting of disclosures: what was shown to whom outside the owning organization.
+
+    Only the owning organization gives a person their accounting; the request is audited.
+    """
+    if person.owner_organization_id != actor.organization.pk:
+        raise PermissionDenied("Only the owning organization gives an accounting of disclosures.")
+    person_require(
+        actor=actor,
+        person=person,
+        data_class=DataClass.GENERAL,
+        purpose="payment_operations",
+        object_type="accounting_of_disclosures",
+    )
+    return (
+        AuditEvent.objects.filter(person_id=person.pk, permitted=True)
+        .exclude(organization_id=person.owner_organization_id)
+        .exclude(organization_id__isnull=True)
+        .filter(action__in=[AuditAction.READ, AuditAction.EXPORT, AuditAction.EMERGENCY])
+        .order_by("seq")
+    )
+
+
+def emergency_access_for_review(*, actor: Actor) -> QuerySet[EmergencyAccess]:
+    """Break-the-glass events on this organization's records awaiting its admin's review."""
+    if not actor.is_org_admin:
+        raise PermissionDenied("Only an organization admin reviews emergency access.")
+    return (
+        EmergencyAccess.objects.filter(
+            person__owner_organization=actor.organization, reviewed_at__isnull=True
+        )
+        .select_related("user", "organization")
+        .order_by("granted_at")
+    )
+
+
+def emergency_access_active(*, actor: Actor, person: Person) -> EmergencyAccess | None:
+    return policy.active_emergency_access(actor=actor, person=person, at=timezone.now())
+
+
+def audit_export_row(event: AuditEvent) -> list[str]:
+    return [
+        event.occurred_at.isoformat(),
+        event.organization_name,
+        event.organization_sector,
+        event.role,
+        event.actor_username,
+        event.data_class,
+        event.action,
+        event.purpose,
+        event.basis,
+        str(event.consent_id or ""),
+    ]
+
+
+__all__ = [
+    "audit_append",
+    "consent_list",
+    "disclosure_list",
+    "emergency_access_for_review",
+    "person_read",
+    "person_require",
+]
