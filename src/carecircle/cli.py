@@ -324,6 +324,7 @@ def token_revoke_cmd(prefix: str) -> None:
     add_help_option=False,
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@friendly_errors
 def manage(args: tuple[str, ...]) -> None:
     """Run one of Django's own management commands, e.g. `carecircle manage check --deploy`."""
     _setup()

@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    # Before allauth, so CareCircle's layout wraps the sign-in pages.
+    "carecircle.web",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -116,7 +118,6 @@ INSTALLED_APPS = [
     "carecircle.notifications",
     "carecircle.clients",
     "carecircle.synth",
-    "carecircle.web",
 ]
 
 MIDDLEWARE = [
@@ -340,6 +341,9 @@ EMAIL_HOST_PASSWORD = env_str("CARECIRCLE_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("CARECIRCLE_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("CARECIRCLE_FROM_EMAIL", "CareCircle <no-reply@carecircle.invalid>")
 WEBHOOK_TIMEOUT_SECONDS = env_int("CARECIRCLE_WEBHOOK_TIMEOUT", 10, minimum=1)
+# Production refuses webhook URLs on private, loopback or link-local addresses (SSRF) unless
+# partners' systems sit on a private network the operator vouches for.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("CARECIRCLE_WEBHOOK_ALLOW_PRIVATE", not PRODUCTION)
 
 # --- Logging: never person-level data; the request id ties a log line to audit rows -------------
 LOGGING = {

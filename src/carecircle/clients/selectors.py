@@ -9,9 +9,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from carecircle.partners.selectors import Actor
-from carecircle.privacy.audit import audit_append
+from carecircle.privacy import policy
+from carecircle.privacy.audit import audit_append_many, decision_entry
 from carecircle.privacy.models import AuditAction, DataClass
-from carecircle.privacy.rules import ROLE_CLASSES, Basis, Decision
+from carecircle.privacy.rules import ROLE_CLASSES, Decision
 from carecircle.privacy.selectors import person_read
 
 from .models import Client, ClientEntry
@@ -50,25 +51,32 @@ def client_list(*, actor: Actor, purpose: str, limit: int = 50, query: str = "")
         clients = clients.filter(
             Q(preferred_name__icontains=query) | Q(identifier_code__iexact=query.strip())
         )
-    page = list(clients.order_by("preferred_name", "identifier_code")[:limit])
-    for client in page:
-        basis = (
-            Basis.OWN_RECORD
-            if client.person.owner_organization_id == actor.organization.pk
-            else Basis.CARE_TEAM
+    candidates = list(clients.order_by("preferred_name", "identifier_code")[:limit])
+    # Reachable is not enough: a refusal by the person hides even their name. One policy
+    # question per row; the inbox work of the next issue batches this.
+    decisions = {
+        client.pk: policy.evaluate(
+            actor=actor, person=client.person, data_class=DataClass.GENERAL, purpose=purpose
         )
-        audit_append(
-            actor=actor,
-            action=AuditAction.READ,
-            permitted=True,
-            purpose=purpose,
-            person_id=client.person_id,
-            owner_organization_id=client.person.owner_organization_id,
-            data_class=DataClass.GENERAL,
-            basis=basis,
-            object_type="client_list",
-            object_id=client.pk,
-        )
+        for client in candidates
+    }
+    page = [client for client in candidates if decisions[client.pk].permitted]
+    audit_append_many(
+        actor=actor,
+        entries=[
+            decision_entry(
+                decision=decisions[client.pk],
+                action=AuditAction.READ,
+                purpose=purpose,
+                person_id=client.person_id,
+                owner_organization_id=client.person.owner_organization_id,
+                data_class=DataClass.GENERAL,
+                object_type="client_list",
+                object_id=client.pk,
+            )
+            for client in page
+        ],
+    )
     return page
 
 

@@ -40,6 +40,8 @@ class Notification(models.Model):
     link = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set once the email copy went out, so a retried email task never sends it twice.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -72,6 +74,11 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.url
 
+    @property
+    def kind_labels(self) -> list[str]:
+        """The chosen events in words; an empty list means every event."""
+        return [str(NotificationKind(k).label) for k in self.kinds if k in NotificationKind.values]
+
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -80,12 +87,15 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    """One attempt history of sending one event to one endpoint."""
+    """One event on its way to one partner endpoint, with the history of its attempts."""
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )
     kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    # Our own reference to what the event is about (a referral id, an alert id); kept for
+    # support questions and never sent to the partner.
+    object_id = models.CharField(max_length=64, blank=True)
     payload = models.JSONField()
     status = models.CharField(
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
@@ -94,6 +104,9 @@ class WebhookDelivery(models.Model):
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the next attempt is due (or, while one runs, when its lease ends); the periodic
+    # sweep re-enqueues a pending delivery only once this is well past, i.e. it was lost.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

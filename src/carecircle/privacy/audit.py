@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -28,61 +28,77 @@ class AuditSubject:
     owner_organization_id: int | None
 
 
-def audit_append(
-    *,
-    actor: Actor | None,
-    action: str,
-    permitted: bool,
-    purpose: str = "",
-    person_id: UUID | None = None,
-    owner_organization_id: int | None = None,
-    data_class: str = "",
-    basis: str = "",
-    consent_id: str | UUID | None = None,
-    object_type: str = "",
-    object_id: str | int = "",
-) -> AuditEvent:
-    """Append one row to the chain. Joins the caller's transaction when there is one, so a
-    rolled-back write leaves no audit row and a committed one always has its row."""
+@dataclass(frozen=True)
+class AuditEntry:
+    """What one audit row says, before the chain gives it a number and a hash."""
+
+    action: str
+    permitted: bool
+    purpose: str = ""
+    person_id: UUID | None = None
+    owner_organization_id: int | None = None
+    data_class: str = ""
+    basis: str = ""
+    consent_id: str | UUID | None = None
+    object_type: str = ""
+    object_id: str | int = ""
+
+
+def audit_append_many(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
+    """Append rows to the chain under one lock of its head, in one statement.
+
+    Joins the caller's transaction when there is one, so a rolled-back write leaves no audit
+    row and a committed one always has its row.
+    """
+    if not entries:
+        return []
+    key = _key()
+    organization = actor.organization if actor else None
+    request_id = get_request_id()
+    now = timezone.now()
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        if head.last_seq == 0 and not head.mac:
-            head.mac = chain.head_mac(_key(), 0, head.last_hash)
-        organization = actor.organization if actor else None
-        row: dict[str, Any] = {
-            "seq": head.last_seq + 1,
-            "occurred_at": timezone.now(),
-            "request_id": get_request_id(),
-            "actor_id": actor.user_id if actor else None,
-            "actor_username": actor.username if actor else "",
-            "organization_id": organization.pk if organization else None,
-            "organization_name": organization.name if organization else "",
-            "organization_sector": organization.sector if organization else "",
-            "role": actor.role if actor else "",
-            "purpose": purpose,
-            "person_id": person_id,
-            "owner_organization_id": owner_organization_id,
-            "data_class": data_class,
-            "action": action,
-            "permitted": permitted,
-            "basis": basis,
-            "consent_id": UUID(str(consent_id)) if consent_id else None,
-            "object_type": object_type,
-            "object_id": str(object_id),
-        }
-        row["hash"] = chain.row_hash(_key(), head.last_hash, row)
-        event = AuditEvent(prev_hash=head.last_hash, **row)
-        event.save(force_insert=True)
-        head.last_seq = event.seq
-        head.last_hash = event.hash
-        head.mac = chain.head_mac(_key(), head.last_seq, head.last_hash)
+        events = []
+        last_seq, last_hash = head.last_seq, head.last_hash
+        for entry in entries:
+            row: dict[str, Any] = {
+                "seq": last_seq + 1,
+                "occurred_at": now,
+                "request_id": request_id,
+                "actor_id": actor.user_id if actor else None,
+                "actor_username": actor.username if actor else "",
+                "organization_id": organization.pk if organization else None,
+                "organization_name": organization.name if organization else "",
+                "organization_sector": organization.sector if organization else "",
+                "role": actor.role if actor else "",
+                "purpose": entry.purpose,
+                "person_id": entry.person_id,
+                "owner_organization_id": entry.owner_organization_id,
+                "data_class": entry.data_class,
+                "action": entry.action,
+                "permitted": entry.permitted,
+                "basis": entry.basis,
+                "consent_id": UUID(str(entry.consent_id)) if entry.consent_id else None,
+                "object_type": entry.object_type,
+                "object_id": str(entry.object_id),
+            }
+            row["hash"] = chain.row_hash(key, last_hash, row)
+            events.append(AuditEvent(prev_hash=last_hash, **row))
+            last_seq, last_hash = row["seq"], row["hash"]
+        AuditEvent.objects.bulk_create(events)
+        head.last_seq, head.last_hash = last_seq, last_hash
+        head.mac = chain.head_mac(key, last_seq, last_hash)
         head.save()
-    return event
+    return events
 
 
-def audit_decision(
+def audit_append(*, actor: Actor | None, **fields: Any) -> AuditEvent:
+    """Append one row; ``fields`` are those of :class:`AuditEntry`."""
+    return audit_append_many(actor=actor, entries=[AuditEntry(**fields)])[0]
+
+
+def decision_entry(
     *,
-    actor: Actor,
     decision: Decision,
     action: str,
     purpose: str,
@@ -91,9 +107,9 @@ def audit_decision(
     data_class: str,
     object_type: str = "",
     object_id: str | int = "",
-) -> AuditEvent:
-    return audit_append(
-        actor=actor,
+) -> AuditEntry:
+    """The audit entry recording one policy decision."""
+    return AuditEntry(
         action=action,
         permitted=decision.permitted,
         purpose=purpose,
@@ -105,6 +121,11 @@ def audit_decision(
         object_type=object_type,
         object_id=object_id,
     )
+
+
+def audit_decision(*, actor: Actor, **fields: Any) -> AuditEvent:
+    """Append the row for one policy decision (``fields`` as for :func:`decision_entry`)."""
+    return audit_append_many(actor=actor, entries=[decision_entry(**fields)])[0]
 
 
 def _rows() -> Iterator[dict[str, Any]]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import policy
-from carecircle.privacy.audit import audit_append, audit_decision
+from carecircle.privacy.audit import audit_append, audit_append_many, decision_entry
 from carecircle.privacy.models import (
     AuditAction,
     AuditEvent,
@@ -38,18 +38,22 @@ def person_read(
     decisions = policy.evaluate_many(
         actor=actor, person=person, data_classes=classes, purpose=purpose
     )
-    for data_class in classes:
-        audit_decision(
-            actor=actor,
-            decision=decisions[data_class],
-            action=action,
-            purpose=purpose,
-            person_id=person.pk,
-            owner_organization_id=person.owner_organization_id,
-            data_class=data_class,
-            object_type=object_type,
-            object_id=object_id or str(person.pk),
-        )
+    audit_append_many(
+        actor=actor,
+        entries=[
+            decision_entry(
+                decision=decisions[data_class],
+                action=action,
+                purpose=purpose,
+                person_id=person.pk,
+                owner_organization_id=person.owner_organization_id,
+                data_class=data_class,
+                object_type=object_type,
+                object_id=object_id or str(person.pk),
+            )
+            for data_class in classes
+        ],
+    )
     return decisions
 
 

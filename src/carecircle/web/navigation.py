@@ -30,6 +30,7 @@ def _items() -> list[NavItem]:
         NavItem(_("Emergency access reviews"), "privacy:emergency_reviews", ("org_admin",)),
         NavItem(_("Partners"), "web:partners"),
         NavItem(_("Notifications"), "notifications:inbox"),
+        NavItem(_("Webhooks"), "notifications:webhooks", ("org_admin",)),
     ]
 
 
