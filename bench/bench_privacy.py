@@ -1,6 +1,6 @@
 """Benchmark the privacy core: policy decisions, audited reads, audit appends and verification.
 
-    python bench/bench_privacy.py [--backend sqlite|postgres] [--people 500] [--rows 50000]
+python bench/bench_privacy.py [--backend sqlite|postgres] [--people 500] [--rows 50000]
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,16 +55,12 @@ def django_db_modify_db_settings(postgres_cluster: Cluster | None) -> None:
 
     # Connections are built lazily from settings; forget any built before the switch.
     connections.__dict__.pop("settings", None)
-    try:
+    with contextlib.suppress(AttributeError):
         del connections["default"]
-    except AttributeError:
-        pass
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(
-    django_db_setup: Any, django_db_blocker: Any
-) -> None:
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """After the test database exists, lift the audit table's append-only triggers: the
     suite's flushes between transactional tests must empty it. The trigger tests put them
     back inside their own transaction."""
@@ -71,9 +68,8 @@ def django_db_setup(
 
     from carecircle.privacy.migrations import _triggers
 
-    with django_db_blocker.unblock():
-        with connection.schema_editor() as editor:
-            _triggers.drop(editor)
+    with django_db_blocker.unblock(), connection.schema_editor() as editor:
+        _triggers.drop(editor)
 
 
 @pytest.fixture(autouse=True)

@@ -85,7 +85,9 @@ class Cluster:
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop")
+            self._run(
+                str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"
+            )
         finally:
             shutil.rmtree(self.datadir.parent, ignore_errors=True)
 

@@ -14,12 +14,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from carecircle import __version__
 from carecircle.partners.selectors import Actor
 from carecircle.partners.services import token_authenticate
+from carecircle.privacy.models import Purpose
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,9 +41,13 @@ class BearerToken(HttpBearer):
         api_token, membership = found
         if not _mfa_ok(membership.user):
             return None
+        purpose = request.headers.get("X-Purpose-Of-Use", "care_coordination")
+        if purpose not in Purpose.values:
+            # It is recorded in every audit row: an unknown one must not reach the policy.
+            raise HttpError(400, f"X-Purpose-Of-Use must be one of {', '.join(Purpose.values)}.")
         request.user = membership.user
         request.actor = Actor.from_membership(membership)  # type: ignore[attr-defined]
-        request.purpose = request.headers.get("X-Purpose-Of-Use", "care_coordination")  # type: ignore[attr-defined]
+        request.purpose = purpose  # type: ignore[attr-defined]
         return api_token
 
 

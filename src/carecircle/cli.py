@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
+# Imports neither Django nor Faker, so `carecircle --help` stays fast and needs no settings.
+from carecircle.synth.riverbend import DEMO_PASSWORD
 
-DEMO_PASSWORD = "riverbend-demo"  # noqa: S105 - printed for the synthetic demo community
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _setup(env: str | None = None) -> None:
@@ -70,7 +71,7 @@ def _migrate(verbosity: int = 0) -> None:
 def _serve(host: str, port: int, *, with_worker: bool = True, threads: int = 8) -> None:
     """Run the production WSGI server (waitress) with the huey worker beside it."""
     from django.conf import settings
-    from waitress import serve as waitress_serve
+    from waitress import serve as waitress_serve  # type: ignore[import-untyped,unused-ignore]
 
     from carecircle.wsgi import application
 

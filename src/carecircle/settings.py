@@ -67,7 +67,7 @@ if CARECIRCLE_ENV not in ENVIRONMENTS:
 PRODUCTION = CARECIRCLE_ENV == "production"
 
 # The key every non-production install shares; production refuses to start with it.
-DEVELOPMENT_SECRET_KEY = "django-insecure-carecircle-development-key-never-use-in-production"
+DEVELOPMENT_SECRET_KEY = "django-insecure-carecircle-development-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = env_str("CARECIRCLE_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 DEBUG = env_bool("CARECIRCLE_DEBUG", CARECIRCLE_ENV == "development")
 
@@ -87,6 +87,8 @@ if PRODUCTION:
 AUDIT_HMAC_KEY = env_str("CARECIRCLE_AUDIT_KEY", SECRET_KEY)
 
 DATA_DIR = Path(env_str("CARECIRCLE_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+# The data dir holds the SQLite database, the task queue and collected static files.
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 ALLOWED_HOSTS = env_list(
     "CARECIRCLE_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
@@ -173,7 +175,6 @@ if DATABASE_URL:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",

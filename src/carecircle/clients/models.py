@@ -33,7 +33,9 @@ class ClientEntry(models.Model):
     """One labelled piece of a client's record; its data class decides who may read it."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="entries")
-    data_class = models.CharField(_("kind of information"), max_length=32, choices=DataClass.choices)
+    data_class = models.CharField(
+        _("kind of information"), max_length=32, choices=DataClass.choices
+    )
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("entry"))

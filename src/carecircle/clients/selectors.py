@@ -11,8 +11,8 @@ from django.utils import timezone
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import policy
 from carecircle.privacy.audit import audit_append_many, decision_entry
-from carecircle.privacy.models import AuditAction, DataClass
-from carecircle.privacy.rules import ROLE_CLASSES, Decision
+from carecircle.privacy.models import REASON_TEXT, AuditAction, DataClass
+from carecircle.privacy.rules import ROLE_CLASSES, Basis, Decision
 from carecircle.privacy.selectors import person_read
 
 from .models import Client, ClientEntry
@@ -27,6 +27,28 @@ class ClientView:
     @property
     def hidden_classes(self) -> list[str]:
         return [c for c, d in self.decisions.items() if not d.permitted]
+
+    @property
+    def withheld(self) -> list[tuple[str, str]]:
+        """(kind of information, why it is withheld), in the reader's language."""
+        labels = dict(DataClass.choices)
+        return [
+            (str(labels[c]), str(REASON_TEXT.get(d.code, REASON_TEXT["no_basis"])))
+            for c, d in self.decisions.items()
+            if not d.permitted
+        ]
+
+    @property
+    def shows_part2_disclosure(self) -> bool:
+        """Substance-use records shown outside the holding organization carry the 42 CFR
+        2.32 notice prohibiting redisclosure."""
+        decision = self.decisions.get(DataClass.SUBSTANCE_USE)
+        return bool(
+            decision
+            and decision.permitted
+            and decision.basis != Basis.OWN_RECORD
+            and any(e.data_class == DataClass.SUBSTANCE_USE for e in self.entries)
+        )
 
 
 def _reachable(actor: Actor) -> QuerySet[Client]:
@@ -82,9 +104,11 @@ def client_list(*, actor: Actor, purpose: str, limit: int = 50, query: str = "")
 
 def client_get(*, actor: Actor, client_id: int, purpose: str) -> ClientView:
     """One client's record with only the entries the policy permits; refusals are audited."""
-    client = Client.objects.select_related("person", "person__owner_organization").filter(
-        pk=client_id
-    ).first()
+    client = (
+        Client.objects.select_related("person", "person__owner_organization")
+        .filter(pk=client_id)
+        .first()
+    )
     if client is None:
         raise Client.DoesNotExist
     decisions = person_read(

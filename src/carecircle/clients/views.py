@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carecircle.clients import selectors, services
 from carecircle.clients.forms import ClientCreateForm, ClientEntryForm
 from carecircle.clients.models import Client
+from carecircle.privacy.rules import emergency_access_classes
 from carecircle.privacy.selectors import emergency_access_active
 from carecircle.web.access import actor_of, role_required, roles_with
 
@@ -40,17 +41,32 @@ def client_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Client record created."))
             return redirect("clients:detail", client_id=client.pk)
-    return render(request, "clients/create.html", {"form": form}, status=400 if form.errors else 200)
+    status = 400 if form.errors else 200
+    return render(request, "clients/create.html", {"form": form}, status=status)
 
 
 @role_required(*READERS, person_level=True)
 @require_http_methods(["GET"])
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     actor = actor_of(request)
+    purpose: str = request.purpose  # type: ignore[attr-defined]
     try:
-        view = selectors.client_get(actor=actor, client_id=client_id, purpose=request.purpose)  # type: ignore[attr-defined]
+        view = selectors.client_get(actor=actor, client_id=client_id, purpose=purpose)
     except Client.DoesNotExist:
         raise Http404 from None
+    except PermissionDenied:
+        # Refused (and audited). Say so plainly, and offer emergency access where it can help.
+        person_id = Client.objects.filter(pk=client_id).values_list("person_id", flat=True).first()
+        can_break_glass = bool(
+            emergency_access_classes(role=actor.role, sector=actor.organization.sector)
+        )
+        return render(
+            request,
+            "clients/refused.html",
+            {"person_id": person_id, "can_break_glass": can_break_glass},
+            status=403,
+        )
+    emergency = emergency_access_active(actor=actor, person=view.client.person)
     return render(
         request,
         "clients/detail.html",
@@ -58,7 +74,13 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "view": view,
             "client": view.client,
             "entry_form": ClientEntryForm(),
-            "emergency": emergency_access_active(actor=actor, person=view.client.person),
+            "emergency": emergency,
+            # Offer emergency access only where it could open something still hidden.
+            "emergency_can_help": not emergency
+            and bool(
+                set(view.hidden_classes)
+                & emergency_access_classes(role=actor.role, sector=actor.organization.sector)
+            ),
             "owns_record": view.client.person.owner_organization_id == actor.organization.pk,
         },
     )

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +22,7 @@ from carecircle.partners.models import (
     Sector,
 )
 
-TOKEN_PREFIX = "cc"
+TOKEN_PREFIX = "cc"  # noqa: S105 - a label, not a secret
 
 
 def jurisdiction_create(
@@ -81,11 +81,11 @@ def user_create(
     first_name: str = "",
     last_name: str = "",
     is_superuser: bool = False,
-) -> AbstractUser:
-    User = get_user_model()
-    if User.objects.filter(username__iexact=username).exists():
+) -> User:
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": f"The username {username!r} is taken."})
-    user: AbstractUser = User(
+    user: User = user_model(
         username=username,
         email=email,
         first_name=first_name,
@@ -101,7 +101,7 @@ def user_create(
     return user
 
 
-def membership_create(*, user: AbstractUser, organization: Organization, role: str) -> Membership:
+def membership_create(*, user: User, organization: Organization, role: str) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
     membership, _created = Membership.objects.update_or_create(
@@ -126,7 +126,7 @@ def _digest(secret: str) -> str:
 
 
 def token_create(
-    *, user: AbstractUser, organization: Organization | None = None, name: str = ""
+    *, user: User, organization: Organization | None = None, name: str = ""
 ) -> tuple[ApiToken, str]:
     """Create an API token and return it with its plaintext, which is never stored."""
     memberships = Membership.objects.filter(user=user, is_active=True).select_related(

@@ -56,9 +56,7 @@ def _canonical(value: object) -> str:
 
 def row_hash(key: bytes, prev_hash: str, row: Mapping[str, object]) -> str:
     """The hash a row must carry, given the previous row's hash."""
-    message = prev_hash + "".join(
-        f"\x1e{name}\x1f{_canonical(row.get(name))}" for name in FIELDS
-    )
+    message = prev_hash + "".join(f"\x1e{name}\x1f{_canonical(row.get(name))}" for name in FIELDS)
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
@@ -105,7 +103,14 @@ def verify(
             if add(Problem(seq, "inserted", f"row {seq} was inserted after the chain head")):
                 return problems
             continue
-        if seq > expected_seq:
+        if seq < expected_seq:
+            # Below the first row or at a position already taken: it cannot belong to the
+            # chain, whatever its hash says. Skip it so the rows after it still check out.
+            if add(Problem(seq, "inserted", f"row {seq} was inserted out of sequence")):
+                return problems
+            continue
+        gap = seq > expected_seq
+        if gap:
             missing = (
                 f"row {expected_seq}"
                 if seq == expected_seq + 1
@@ -117,17 +122,15 @@ def verify(
         if recomputed != stored_hash:
             if add(Problem(seq, "altered", f"row {seq} was altered (its hash does not match)")):
                 return problems
-        elif stored_prev != prev_hash:
-            kind = "inserted" if seq < expected_seq else "relinked"
-            message = (
-                f"row {seq} was inserted (duplicate position)"
-                if kind == "inserted"
-                else f"row {seq} does not link to the row before it"
-            )
-            if add(Problem(seq, kind, message)):
-                return problems
+        # After a gap the row cannot link to the one before it: the gap is the problem.
+        elif (
+            stored_prev != prev_hash
+            and not gap
+            and add(Problem(seq, "relinked", f"row {seq} does not link to the row before it"))
+        ):
+            return problems
         prev_hash = stored_hash
-        expected_seq = max(expected_seq, seq + 1)
+        expected_seq = seq + 1
         last_seq = max(last_seq, seq)
 
     if head_mac(key, head_seq, head_hash) != head_mac_value:

@@ -40,7 +40,9 @@ class RevokeForm(forms.Form):
 
 class EmergencyAccessForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why is this an emergency?"), widget=forms.Textarea(attrs={"rows": 3}), min_length=10
+        label=_("Why is this an emergency?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=10,
     )
 
 

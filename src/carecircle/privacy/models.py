@@ -51,6 +51,15 @@ PROTECTED_FROM_JUSTICE: frozenset[str] = frozenset(
 )
 
 
+#: What the reader is told when information is withheld, keyed by ``rules.Reason``.
+REASON_TEXT: dict[str, object] = {
+    "role_ceiling": _("Your role does not include this kind of information."),
+    "refused": _("The person refused to share this with your organization."),
+    "police_need_named_consent": _("Police and justice need a consent naming their organization."),
+    "no_basis": _("No consent or care-team role allows you to see this."),
+}
+
+
 class Purpose(models.TextChoices):
     """Purpose of use, after HL7 v3 PurposeOfUse (TREAT, CAREMGT, HOPERAT, HRESCH)."""
 
@@ -158,7 +167,7 @@ class ConsentDirective(models.Model):
 
 
 class EmergencyAccess(models.Model):
-    """"Break the glass": time-limited access with a stated reason, reviewed afterwards."""
+    """ "Break the glass": time-limited access with a stated reason, reviewed afterwards."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="emergency_accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -11,6 +11,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
+from carecircle.partners.models import Organization
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import rules
 from carecircle.privacy.models import (
@@ -58,6 +59,20 @@ def active_emergency_access(
     )
 
 
+def _owner_regime(person: Person) -> str:
+    """The law that governs a record is that of the organization that holds it."""
+    cache = person._state.fields_cache
+    owner = cache.get("owner_organization")
+    if owner is not None and "jurisdiction" in owner._state.fields_cache:
+        return str(owner.jurisdiction.privacy_regime)
+    regime = (
+        Organization.objects.filter(pk=person.owner_organization_id)
+        .values_list("jurisdiction__privacy_regime", flat=True)
+        .first()
+    )
+    return str(regime or "")
+
+
 def evaluate_many(
     *,
     actor: Actor,
@@ -80,13 +95,13 @@ def evaluate_many(
     )
     emergency = active_emergency_access(actor=actor, person=person, at=now)
     organization = actor.organization
-    base = {
+    base: dict[str, object] = {
         "organization_id": organization.pk,
         "sector": organization.sector,
         "role": actor.role,
         "purpose": purpose,
         "owner_organization_id": person.owner_organization_id,
-        "privacy_regime": organization.jurisdiction.privacy_regime,
+        "privacy_regime": _owner_regime(person),
         "care_team_organization_ids": care_team,
         "consents": consent_facts(consents, at=now),
         "emergency_access": emergency is not None,

@@ -6,7 +6,7 @@ Keeping the rules pure lets the tests sweep every sector x role x consent state 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -60,6 +60,17 @@ CARE_TEAM_PURPOSES = frozenset({TREATMENT, CARE_COORDINATION})
 OWN_RECORD_PURPOSES = frozenset({TREATMENT, CARE_COORDINATION, PAYMENT_OPERATIONS})
 
 
+def emergency_access_classes(*, role: str, sector: str) -> frozenset[str]:
+    """What breaking the glass can open for this role and sector; empty means it cannot help.
+
+    It never opens more than the role may see, nor the protected classes to police and justice.
+    """
+    entitled = ROLE_CLASSES.get(role, frozenset()) - {GENERAL}
+    if sector == POLICE_JUSTICE:
+        entitled -= PROTECTED_FROM_JUSTICE
+    return entitled
+
+
 @dataclass(frozen=True)
 class ConsentFact:
     id: str
@@ -93,7 +104,20 @@ class Facts:
     consents: tuple[ConsentFact, ...] = ()
     emergency_access: bool = False
     emergency_access_id: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Reason(StrEnum):
+    """Why a decision went the way it did; the web layer shows each in the reader's language."""
+
+    ROLE_CEILING = "role_ceiling"
+    REFUSED = "refused"
+    POLICE_NEED_NAMED_CONSENT = "police_need_named_consent"
+    NO_BASIS = "no_basis"
+    OWN_RECORD = "own_record"
+    CONSENT = "consent"
+    CARE_TEAM = "care_team"
+    EMERGENCY = "emergency"
+    EMERGENCY_OVERRIDES_REFUSAL = "emergency_overrides_refusal"
 
 
 @dataclass(frozen=True)
@@ -102,13 +126,14 @@ class Decision:
     basis: Basis
     reason: str
     consent_id: str | None = None
+    code: Reason = Reason.NO_BASIS
 
     def __bool__(self) -> bool:
         return self.permitted
 
 
-def _deny(reason: str) -> Decision:
-    return Decision(False, Basis.NONE, reason)
+def _deny(reason: str, code: Reason) -> Decision:
+    return Decision(False, Basis.NONE, reason, code=code)
 
 
 def _recipient_matches(consent: ConsentFact, facts: Facts) -> bool:
@@ -126,7 +151,7 @@ def decide(facts: Facts) -> Decision:
     """
     cls = facts.data_class
     if cls not in ROLE_CLASSES.get(facts.role, frozenset()):
-        return _deny(f"the {facts.role} role does not see {cls} data")
+        return _deny(f"the {facts.role} role does not see {cls} data", Reason.ROLE_CEILING)
 
     active = [c for c in facts.consents if c.covers(data_class=cls, purpose=facts.purpose)]
 
@@ -134,34 +159,52 @@ def decide(facts: Facts) -> Decision:
     # Owning the record, the care team, a sector-wide consent or emergency access do not count.
     if facts.sector == POLICE_JUSTICE and cls in PROTECTED_FROM_JUSTICE:
         if any(not c.permit and _recipient_matches(c, facts) for c in active):
-            return _deny("the person refused this disclosure")
+            return _deny("the person refused this disclosure", Reason.REFUSED)
         for consent in active:
             if consent.permit and consent.names_organization(facts.organization_id):
-                return Decision(True, Basis.CONSENT, "consent names this organization", consent.id)
-        return _deny("police and justice need a consent naming their organization")
+                return Decision(
+                    True,
+                    Basis.CONSENT,
+                    "consent names this organization",
+                    consent.id,
+                    Reason.CONSENT,
+                )
+        return _deny(
+            "police and justice need a consent naming their organization",
+            Reason.POLICE_NEED_NAMED_CONSENT,
+        )
 
-    if facts.owner_organization_id == facts.organization_id:
-        if facts.purpose in OWN_RECORD_PURPOSES:
-            return Decision(True, Basis.OWN_RECORD, "this organization's own record")
-        # Research on one's own records still needs the person's consent: fall through.
+    # Research on one's own records still needs the person's consent, so it falls through.
+    if (
+        facts.owner_organization_id == facts.organization_id
+        and facts.purpose in OWN_RECORD_PURPOSES
+    ):
+        return Decision(
+            True, Basis.OWN_RECORD, "this organization's own record", code=Reason.OWN_RECORD
+        )
 
     if any(not c.permit and _recipient_matches(c, facts) for c in active):
         if facts.emergency_access:
-            return Decision(True, Basis.EMERGENCY, "emergency access overrides a refusal")
-        return _deny("the person refused this disclosure")
+            return Decision(
+                True,
+                Basis.EMERGENCY,
+                "emergency access overrides a refusal",
+                code=Reason.EMERGENCY_OVERRIDES_REFUSAL,
+            )
+        return _deny("the person refused this disclosure", Reason.REFUSED)
 
     if facts.emergency_access:
-        return Decision(True, Basis.EMERGENCY, "emergency access")
+        return Decision(True, Basis.EMERGENCY, "emergency access", code=Reason.EMERGENCY)
 
     for consent in active:
         if consent.permit and _recipient_matches(consent, facts):
-            return Decision(True, Basis.CONSENT, "the person's consent", consent.id)
+            return Decision(True, Basis.CONSENT, "the person's consent", consent.id, Reason.CONSENT)
 
     if (
         facts.organization_id in facts.care_team_organization_ids
         and facts.purpose in CARE_TEAM_PURPOSES
         and cls in CARE_TEAM_CLASSES.get(facts.privacy_regime, frozenset())
     ):
-        return Decision(True, Basis.CARE_TEAM, "on the person's care team")
+        return Decision(True, Basis.CARE_TEAM, "on the person's care team", code=Reason.CARE_TEAM)
 
-    return _deny("no basis for disclosure")
+    return _deny("no basis for disclosure", Reason.NO_BASIS)

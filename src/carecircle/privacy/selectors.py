@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from carecircle.partners.selectors import Actor
@@ -14,6 +14,7 @@ from carecircle.privacy.audit import audit_append, audit_append_many, decision_e
 from carecircle.privacy.models import (
     AuditAction,
     AuditEvent,
+    CareTeamMember,
     ConsentDirective,
     DataClass,
     EmergencyAccess,
@@ -74,7 +75,22 @@ def person_require(
 
 
 def consent_list(*, actor: Actor, person: Person, purpose: str) -> list[ConsentDirective]:
-    """The person's consent directives; reading them is itself a read of general data."""
+    """The person's consent directives, for those who keep them: the owning organization and
+    the care team. Reading them is itself a read of general data.
+
+    Seeing who a person is does not suffice: a directive naming a treatment clinic for
+    substance-use data would tell a police service what Part 2 protects.
+    """
+    now = timezone.now()
+    keeps_consent = person.owner_organization_id == actor.organization.pk or (
+        CareTeamMember.objects.filter(
+            person=person, organization=actor.organization, started_at__lte=now
+        )
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
+        .exists()
+    )
+    if not keeps_consent:
+        raise PermissionDenied("Only the owning organization or the care team sees consent.")
     person_require(
         actor=actor,
         person=person,

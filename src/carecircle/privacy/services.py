@@ -186,9 +186,7 @@ def emergency_access_grant(*, actor: Actor, person: Person, reason: str) -> Emer
         raise ValidationError(
             {"reason": f"Give the reason in at least {MIN_REASON_LENGTH} characters."}
         )
-    entitled = rules.ROLE_CLASSES.get(actor.role, frozenset()) - {rules.GENERAL}
-    if actor.organization.sector == Sector.POLICE_JUSTICE:
-        entitled -= rules.PROTECTED_FROM_JUSTICE
+    entitled = rules.emergency_access_classes(role=actor.role, sector=actor.organization.sector)
     if not entitled:
         raise PermissionDenied("This role cannot use emergency access.")
     now = timezone.now()

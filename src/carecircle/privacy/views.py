@@ -73,7 +73,9 @@ def consent_revoke(request: HttpRequest, consent_id: uuid.UUID) -> HttpResponse:
         messages.error(request, _("Say why the consent is revoked."))
     else:
         try:
-            services.consent_revoke(actor=actor, consent=consent, reason=form.cleaned_data["reason"])
+            services.consent_revoke(
+                actor=actor, consent=consent, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -97,7 +99,7 @@ def emergency_access(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse
         else:
             messages.warning(
                 request,
-                _("Emergency access granted for a limited time. It is logged and will be reviewed."),
+                _("Emergency access granted for a limited time. It is logged and reviewed."),
             )
             client = getattr(person, "client", None)
             if client is not None:

@@ -1,0 +1,5 @@
+"""The Riverbend personas for these tests."""
+
+from tests.fixtures import riverbend
+
+__all__ = ["riverbend"]
