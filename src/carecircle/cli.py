@@ -202,15 +202,19 @@ PERSONAS = [
 def demo(port: int, scale: str, seed: int, no_serve: bool, fresh: bool) -> None:
     """Build the Riverbend demo community and serve it on 127.0.0.1."""
     os.environ.setdefault("CARECIRCLE_ENV", "demo")
-    if os.environ.get("DATABASE_URL") is None:
-        data_dir = os.environ.setdefault(
-            "CARECIRCLE_DATA_DIR", os.path.join(os.getcwd(), "var", "demo")
+    if fresh and os.environ.get("DATABASE_URL"):
+        raise click.ClickException(
+            "--fresh only rebuilds the embedded SQLite database; recreate your PostgreSQL "
+            "database instead"
         )
-        if fresh:
-            for name in ("carecircle.sqlite3", "carecircle.sqlite3-wal", "carecircle.sqlite3-shm"):
-                path = os.path.join(data_dir, name)
-                if os.path.exists(path):
-                    os.remove(path)
+    if fresh:
+        # The same data directory every other command uses, so `carecircle audit verify` and
+        # friends see the demo database without further settings.
+        data_dir = os.environ.get("CARECIRCLE_DATA_DIR", os.path.join(os.getcwd(), "var"))
+        for name in ("carecircle.sqlite3", "carecircle.sqlite3-wal", "carecircle.sqlite3-shm"):
+            path = os.path.join(data_dir, name)
+            if os.path.exists(path):
+                os.remove(path)
     _setup()
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -264,8 +268,16 @@ def audit() -> None:
 def audit_verify_cmd() -> None:
     """Recompute the hash chain; name every altered, inserted or deleted row."""
     _setup()
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
     from carecircle.privacy.audit import audit_count, audit_verify
 
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise click.ClickException(
+            "the database is not set up yet: run `carecircle serve` or `carecircle demo` first"
+        )
     problems = audit_verify()
     if problems:
         for problem in problems:

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "carecircle.partners",
     "carecircle.privacy",
     "carecircle.notifications",
+    "carecircle.directory",
     "carecircle.clients",
     "carecircle.synth",
 ]
