@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import policy
@@ -20,7 +21,7 @@ def client_create(*, actor: Actor, preferred_name: str = "", identifier_code: st
     identifier_code = identifier_code.strip().upper()
     if not preferred_name and not identifier_code:
         raise ValidationError(
-            {"preferred_name": "Give a preferred name or an identifier code (or both)."}
+            {"preferred_name": _("Give a preferred name or an identifier code (or both).")}
         )
     with transaction.atomic():
         person = person_create(actor=actor)
@@ -39,9 +40,9 @@ def client_entry_add(
 ) -> ClientEntry:
     """Add a labelled entry. Writing a class needs the same permission as reading it."""
     if data_class not in DataClass.values:
-        raise ValidationError({"data_class": "Choose a known kind of information."})
+        raise ValidationError({"data_class": _("Choose a known kind of information.")})
     if not body.strip():
-        raise ValidationError({"body": "Write the entry."})
+        raise ValidationError({"body": _("Write the entry.")})
     decision = policy.evaluate(
         actor=actor, person=client.person, data_class=data_class, purpose=purpose
     )

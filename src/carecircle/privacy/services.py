@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from carecircle.partners.models import Organization, Role, Sector
 from carecircle.partners.selectors import Actor
@@ -87,19 +88,21 @@ def consent_record(
     """Record a person's consent directive; errors name the field and nothing is written."""
     errors: dict[str, str] = {}
     if decision not in ConsentDecision.values:
-        errors["decision"] = "Choose permit or deny."
+        errors["decision"] = _("Choose permit or deny.")
     if not data_classes or any(c not in DataClass.values for c in data_classes):
-        errors["data_classes"] = "Choose one or more known kinds of information."
+        errors["data_classes"] = _("Choose one or more known kinds of information.")
     if not purposes or any(p not in Purpose.values for p in purposes):
-        errors["purposes"] = "Choose one or more known purposes."
+        errors["purposes"] = _("Choose one or more known purposes.")
     organizations = list(recipient_organizations)
     if any(s not in Sector.values for s in recipient_sectors):
-        errors["recipient_sectors"] = "Unknown sector."
+        errors["recipient_sectors"] = _("Unknown sector.")
     if not organizations and not recipient_sectors and not recipient_care_team:
-        errors["recipients"] = "Name at least one recipient: organizations, sectors or care team."
+        errors["recipients"] = _(
+            "Name at least one recipient: organizations, sectors or care team."
+        )
     start = period_start or timezone.now()
     if period_end is not None and period_end <= start:
-        errors["period_end"] = "The end must come after the start."
+        errors["period_end"] = _("The end must come after the start.")
     if errors:
         raise ValidationError(errors)
     _require_write_access(actor, person)
@@ -126,12 +129,12 @@ def consent_record(
 def consent_revoke(*, actor: Actor, consent: ConsentDirective, reason: str) -> ConsentDirective:
     """Revoke at once: the very next policy question no longer sees this consent."""
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the consent is revoked."})
+        raise ValidationError({"reason": _("Say why the consent is revoked.")})
     _require_write_access(actor, consent.person)
     with transaction.atomic():
         locked = ConsentDirective.objects.select_for_update().get(pk=consent.pk)
         if locked.revoked_at is not None:
-            raise ValidationError("This consent was already revoked.")
+            raise ValidationError(_("This consent was already revoked."))
         locked.revoked_at = timezone.now()
         locked.revoked_by_id = actor.user_id
         locked.revocation_reason = reason.strip()
@@ -157,7 +160,7 @@ def care_team_add(
 ) -> CareTeamMember:
     _require_write_access(actor, person)
     if role and role not in Role.values:
-        raise ValidationError({"role": "Unknown role."})
+        raise ValidationError({"role": _("Unknown role.")})
     with transaction.atomic():
         member = CareTeamMember.objects.create(
             person=person, organization=organization, user_id=user_id, role=role, is_lead=is_lead
@@ -184,7 +187,10 @@ def emergency_access_grant(*, actor: Actor, person: Person, reason: str) -> Emer
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise ValidationError(
-            {"reason": f"Give the reason in at least {MIN_REASON_LENGTH} characters."}
+            {
+                "reason": _("Give the reason in at least %(n)d characters.")
+                % {"n": MIN_REASON_LENGTH}
+            }
         )
     entitled = rules.emergency_access_classes(role=actor.role, sector=actor.organization.sector)
     if not entitled:
@@ -221,11 +227,11 @@ def emergency_access_review(
     if not actor.is_org_admin or grant.person.owner_organization_id != actor.organization.pk:
         raise PermissionDenied("Only the owning organization's admin reviews emergency access.")
     if outcome not in {"justified", "unjustified"}:
-        raise ValidationError({"outcome": "Choose justified or not justified."})
+        raise ValidationError({"outcome": _("Choose justified or not justified.")})
     with transaction.atomic():
         locked = EmergencyAccess.objects.select_for_update().get(pk=grant.pk)
         if locked.reviewed_at is not None:
-            raise ValidationError("This emergency access was already reviewed.")
+            raise ValidationError(_("This emergency access was already reviewed."))
         locked.reviewed_at = timezone.now()
         locked.reviewed_by_id = actor.user_id
         locked.review_outcome = outcome
