@@ -9,6 +9,7 @@ from django.db import transaction
 
 from carecircle.partners.models import Role, Sector
 from carecircle.partners.selectors import Actor
+from carecircle.privacy import chain
 from carecircle.privacy.audit import audit_append, audit_count, audit_verify
 from carecircle.privacy.bulk import AuditRow, audit_append_bulk
 from carecircle.privacy.models import AuditChainHead, AuditEvent
@@ -16,25 +17,7 @@ from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
-COMPARED = (
-    "request_id",
-    "actor_id",
-    "actor_username",
-    "organization_id",
-    "organization_name",
-    "organization_sector",
-    "role",
-    "purpose",
-    "person_id",
-    "owner_organization_id",
-    "data_class",
-    "action",
-    "permitted",
-    "basis",
-    "consent_id",
-    "object_type",
-    "object_id",
-)
+COMPARED = tuple(f for f in chain.FIELDS if f not in {"seq", "occurred_at"})
 
 
 def make_actor(username: str, sector: str = Sector.EMERGENCY_DEPARTMENT) -> Actor:

@@ -44,6 +44,19 @@ class AuditEntry:
     object_id: str | int = ""
 
 
+def _actor_fields(actor: Actor | None) -> dict[str, Any]:
+    """The columns that say who acted, for which organization, in which role."""
+    organization = actor.organization if actor else None
+    return {
+        "actor_id": actor.user_id if actor else None,
+        "actor_username": actor.username if actor else "",
+        "organization_id": organization.pk if organization else None,
+        "organization_name": organization.name if organization else "",
+        "organization_sector": organization.sector if organization else "",
+        "role": actor.role if actor else "",
+    }
+
+
 def audit_append_many(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
     """Append rows to the chain under one lock of its head, in one statement.
 
@@ -53,7 +66,7 @@ def audit_append_many(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> 
     if not entries:
         return []
     key = _key()
-    organization = actor.organization if actor else None
+    who = _actor_fields(actor)
     request_id = get_request_id()
     now = timezone.now()
     with transaction.atomic():
@@ -65,12 +78,7 @@ def audit_append_many(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> 
                 "seq": last_seq + 1,
                 "occurred_at": now,
                 "request_id": request_id,
-                "actor_id": actor.user_id if actor else None,
-                "actor_username": actor.username if actor else "",
-                "organization_id": organization.pk if organization else None,
-                "organization_name": organization.name if organization else "",
-                "organization_sector": organization.sector if organization else "",
-                "role": actor.role if actor else "",
+                **who,
                 "purpose": entry.purpose,
                 "person_id": entry.person_id,
                 "owner_organization_id": entry.owner_organization_id,

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import chain
-from carecircle.privacy.audit import _key
+from carecircle.privacy.audit import _actor_fields, _key
 from carecircle.privacy.models import AuditChainHead, AuditEvent
 from carecircle.requestctx import get_request_id
 
@@ -166,18 +166,6 @@ class AuditRow(TypedDict, total=False):
     consent_id: str | UUID | None
     object_type: str
     object_id: str | int
-
-
-def _actor_fields(actor: Actor | None) -> dict[str, Any]:
-    organization = actor.organization if actor else None
-    return {
-        "actor_id": actor.user_id if actor else None,
-        "actor_username": actor.username if actor else "",
-        "organization_id": organization.pk if organization else None,
-        "organization_name": organization.name if organization else "",
-        "organization_sector": organization.sector if organization else "",
-        "role": actor.role if actor else "",
-    }
 
 
 _COLUMNS = (*chain.FIELDS, "prev_hash", "hash")
