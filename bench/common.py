@@ -18,11 +18,12 @@ sys.path.insert(0, str(ROOT / "src"))
 
 
 @contextmanager
-def django_database(backend: str) -> Iterator[str]:
-    """Configure and migrate a fresh database; yields a description of it."""
+def django_database(backend: str, data_dir: str | None = None) -> Iterator[str]:
+    """Configure and migrate a fresh database (or, for SQLite, the one kept in ``data_dir``);
+    yields a description of it."""
     os.environ.setdefault("CARECIRCLE_ENV", "development")
     os.environ["CARECIRCLE_DEBUG"] = "false"
-    os.environ["CARECIRCLE_DATA_DIR"] = tempfile.mkdtemp(prefix="carecircle-bench-")
+    os.environ["CARECIRCLE_DATA_DIR"] = data_dir or tempfile.mkdtemp(prefix="carecircle-bench-")
     cluster = None
     if backend == "postgres":
         from tests.pgcluster import start_cluster

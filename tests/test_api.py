@@ -104,7 +104,7 @@ def test_a_client_shows_only_permitted_entries_and_names_what_is_withheld(
 
 def test_lees_token_gets_no_health_entries(riverbend: Riverbend) -> None:
     sam = _shared_client(riverbend)
-    # A police case manager could see health data by role: the police rule still withholds it.
+    # Lee's outreach role never sees health data; Val, a police case manager, could by role.
     riverbend.member("val", "police", "case_manager")
     for username in ("lee", "val"):
         response = get(bearer(riverbend, username), f"/api/clients/{sam.pk}")
@@ -113,7 +113,33 @@ def test_lees_token_gets_no_health_entries(riverbend: Riverbend) -> None:
         assert {e["data_class"] for e in body["entries"]} == {DataClass.GENERAL}
         assert DataClass.HEALTH in body["withheld"]
         assert "health entry" not in response.content.decode()
+
+
+def test_the_police_rule_itself_withholds_health_from_a_police_case_manager(
+    riverbend: Riverbend,
+) -> None:
+    sam = _shared_client(riverbend)  # a sector-wide consent covers health for every police service
+    riverbend.member("val", "police", "case_manager")
+    val = bearer(riverbend, "val")
+    body = get(val, f"/api/clients/{sam.pk}").json()
+    # Val's role covers health and the sector-wide consent names health: only the police rule
+    # (a consent must name the organization) stands in the way, and it says so.
     assert "police and justice" in body["withheld"][DataClass.HEALTH]
+    assert DataClass.HEALTH not in {e["data_class"] for e in body["entries"]}
+    # Once Sam names the police service itself, Val sees the health entry; Lee still not (role).
+    consent_record(
+        actor=riverbend.actor("alice"),
+        person=sam.person,
+        decision="permit",
+        data_classes=[DataClass.HEALTH],
+        purposes=[Purpose.CARE_COORDINATION],
+        recipient_organizations=[riverbend.police],
+    )
+    named = get(val, f"/api/clients/{sam.pk}").json()
+    assert DataClass.HEALTH in {e["data_class"] for e in named["entries"]}
+    assert DataClass.HEALTH not in named["withheld"]
+    lee = get(bearer(riverbend, "lee"), f"/api/clients/{sam.pk}").json()
+    assert DataClass.HEALTH not in {e["data_class"] for e in lee["entries"]}
 
 
 def test_a_client_without_any_basis_is_refused(riverbend: Riverbend) -> None:

@@ -17,6 +17,7 @@ import carecircle.settings
 
 SETTINGS_FILE = carecircle.settings.__file__
 GOOD_KEY = secrets.token_urlsafe(48)  # 64 random characters
+AUDIT_KEY = secrets.token_urlsafe(48)
 
 
 def load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> dict[str, Any]:
@@ -34,6 +35,7 @@ def production(**env: str) -> dict[str, str]:
     return {
         "CARECIRCLE_ENV": "production",
         "CARECIRCLE_SECRET_KEY": GOOD_KEY,
+        "CARECIRCLE_AUDIT_KEY": AUDIT_KEY,
         "CARECIRCLE_ALLOWED_HOSTS": "example.org",
         **env,
     }

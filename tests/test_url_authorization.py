@@ -132,13 +132,41 @@ def object_ids(riverbend: Riverbend) -> dict[str, Any]:
     webhook = WebhookEndpoint.objects.create(
         organization=riverbend.ed, url="https://partner.example.org/hook"
     )
+    listing = _directory_listing()
     return {
+        **listing,
         "client_id": sam.pk,
         "person_id": sam.person_id,
         "consent_id": consent.pk,
         "grant_id": grant.pk,
         "notification_id": notification.pk,
         "endpoint_id": webhook.pk,
+    }
+
+
+def _directory_listing() -> dict[str, Any]:
+    """One Find help listing, for the directory's URL arguments."""
+    from carecircle.directory import models as directory
+
+    taxonomy = directory.Taxonomy.objects.create(name="Find help", description="Service types")
+    term = directory.TaxonomyTerm.objects.create(
+        name="Naloxone", description="Naloxone kits", taxonomy_detail=taxonomy
+    )
+    organization = directory.Organization.objects.create(
+        name="Riverbend Harm Reduction", description="Supplies and support"
+    )
+    service = directory.Service.objects.create(organization=organization, name="Naloxone kits")
+    location = directory.Location.objects.create(organization=organization, name="Drop-in")
+    here = directory.ServiceAtLocation.objects.create(service=service, location=location)
+    beds = directory.Unit.objects.create(name="kits")
+    capacity = directory.ServiceCapacity.objects.create(service=service, unit=beds, available=3)
+    return {
+        "service_id": service.pk,
+        "capacity_id": capacity.pk,
+        "organization_id": organization.pk,
+        "taxonomy_id": taxonomy.pk,
+        "taxonomy_term_id": term.pk,
+        "service_at_location_id": here.pk,
     }
 
 
@@ -261,9 +289,14 @@ def _call(browser: HttpClient, operation: Operation, url: str, **headers: str) -
 def test_api_operation_refuses_whoever_it_should(
     operation: Operation, riverbend: Riverbend, object_ids: dict[str, Any]
 ) -> None:
-    required = getattr(operation.view_func, "required_roles", None)
-    assert required is not None, f"{operation} has no @roles(...)"
     url = _api_url(operation, object_ids)
+    if getattr(operation.view_func, "public", False):
+        assert not hasattr(operation.view_func, "required_roles")
+        response = _call(HttpClient(), operation, url)
+        assert response.status_code == 200, f"{operation} is public: {response.content!r}"
+        return
+    required = getattr(operation.view_func, "required_roles", None)
+    assert required is not None, f"{operation} has neither @roles(...) nor @public_operation"
 
     assert _call(HttpClient(), operation, url).status_code == 401
     bad = _call(HttpClient(), operation, url, Authorization="Bearer cc_nope_nope")

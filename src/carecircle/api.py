@@ -84,12 +84,21 @@ def roles(*allowed: str) -> Callable[[F], F]:
                 raise AuthenticationError()
             if allowed_set and actor.role not in allowed_set:
                 raise PermissionDenied("Your role does not give access to this operation.")
+            # Answers to signed-in callers may hold person-level data: never cache them.
+            request.person_level = True  # type: ignore[attr-defined]
             return func(request, *args, **kwargs)
 
         wrapper.required_roles = allowed_set  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def public_operation(func: F) -> F:
+    """Mark an operation open to anyone, signed in or not (its router has ``auth=None``): the
+    URL-authorization sweep then checks that it answers anonymously instead of refusing."""
+    func.public = True  # type: ignore[attr-defined]
+    return func
 
 
 @api.exception_handler(PermissionDenied)
@@ -99,10 +108,12 @@ def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> Any:
 
 def _register() -> None:
     from carecircle.clients.api import router as clients_router
+    from carecircle.directory.api import router as hsds_router
     from carecircle.partners.api import router as partners_router
 
     api.add_router("/", partners_router)
     api.add_router("/clients", clients_router)
+    api.add_router("/hsds", hsds_router)
 
 
 _register()

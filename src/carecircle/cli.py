@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -264,8 +265,14 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option(
+    "--at-least",
+    type=click.IntRange(0),
+    default=0,
+    help="Fail if the trail now ends before this row (a number noted at an earlier verify).",
+)
 @friendly_errors
-def audit_verify_cmd() -> None:
+def audit_verify_cmd(at_least: int) -> None:
     """Recompute the hash chain; name every altered, inserted or deleted row."""
     _setup()
     from django.db import connection
@@ -278,7 +285,7 @@ def audit_verify_cmd() -> None:
         raise click.ClickException(
             "the database is not set up yet: run `carecircle serve` or `carecircle demo` first"
         )
-    problems = audit_verify()
+    problems = audit_verify(at_least=at_least)
     if problems:
         for problem in problems:
             click.echo(f"FAIL {problem.message}", err=True)
@@ -330,6 +337,83 @@ def token_revoke_cmd(prefix: str) -> None:
         raise click.ClickException(f"no token with prefix {prefix!r}")
     token_revoke(token=found)
     click.echo(f"Revoked {prefix}.")
+
+
+@cli.group()
+def directory() -> None:
+    """The Find help directory: Open Referral HSDS 3.0 import and export."""
+
+
+HSDS_KINDS = click.Choice(
+    ["service", "organization", "service_at_location", "location", "taxonomy", "taxonomy_term"]
+)
+
+
+@directory.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option(
+    "--kind",
+    type=HSDS_KINDS,
+    default=None,
+    help="What a JSON file's objects are, when its name does not say (service_list.json does).",
+)
+@friendly_errors
+def directory_import_cmd(path: Path, dry_run: bool, kind: str | None) -> None:
+    """Import HSDS 3.0 data from PATH: a JSON file, or a CSV datapackage (a folder or a .zip).
+
+    All or nothing: any problem is listed as "file:row: field: message" and nothing is
+    written. Rows are matched by id, so importing the same file again changes nothing.
+    """
+    _setup()
+    from carecircle.directory.hsds.importer import hsds_import
+
+    _migrate()
+    with _progress() as progress:
+        report = hsds_import(path, dry_run=dry_run, kind=kind, progress=progress)
+    for line in report.warning_lines():
+        click.echo(f"warning: {line}", err=True)
+    if not report.ok:
+        for line in report.lines():
+            click.echo(line, err=True)
+        raise click.ClickException(report.summary())
+    click.echo(report.summary())
+
+
+@directory.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "datapackage"]),
+    default="json",
+    show_default=True,
+    help="json: every service, fully nested; datapackage: a zip of every table as CSV.",
+)
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help='Where to write ("-" for standard output).',
+)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="For publishing: leave out what would find a confidential location.",
+)
+@friendly_errors
+def directory_export_cmd(fmt: str, output: Path, public: bool) -> None:
+    """Export the directory as HSDS 3.0 (streamed: memory stays flat at any size)."""
+    _setup()
+    from carecircle.directory.hsds.exporter import hsds_export
+
+    _migrate()
+    if str(output) == "-":
+        hsds_export(fmt=fmt, output="-", public=public)
+        return
+    with _progress() as progress:
+        count = hsds_export(fmt=fmt, output=output, public=public, progress=progress)
+    what = "service(s)" if fmt == "json" else "rows"
+    click.echo(f"Wrote {count} {what} to {output}.")
 
 
 @cli.command(

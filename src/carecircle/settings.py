@@ -83,8 +83,13 @@ if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("CARECIRCLE_DEBUG must be off in production")
 
-# The audit trail's HMAC key. Separate from SECRET_KEY so rotating one does not break the other.
-AUDIT_HMAC_KEY = env_str("CARECIRCLE_AUDIT_KEY", SECRET_KEY)
+# The audit trail's HMAC key. Separate from SECRET_KEY so rotating one does not break the other;
+# production requires it, kept outside the database and its backups.
+AUDIT_HMAC_KEY = env_str("CARECIRCLE_AUDIT_KEY", "" if PRODUCTION else SECRET_KEY)
+if PRODUCTION and (len(AUDIT_HMAC_KEY) < 32 or AUDIT_HMAC_KEY == SECRET_KEY):
+    raise ImproperlyConfigured(
+        "CARECIRCLE_AUDIT_KEY must be set in production: 32+ random characters, not the secret key"
+    )
 
 DATA_DIR = Path(env_str("CARECIRCLE_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 # The data dir holds the SQLite database, the task queue and collected static files.
@@ -235,12 +240,16 @@ MFA_TOTP_ISSUER = "CareCircle"
 # Production demands MFA before any person-level page or API call; demo and development
 # relax it and say so in a banner on every page.
 MFA_REQUIRED = env_bool("CARECIRCLE_MFA_REQUIRED", PRODUCTION)
+if PRODUCTION and not MFA_REQUIRED:
+    raise ImproperlyConfigured("CARECIRCLE_MFA_REQUIRED cannot be turned off in production")
 
 AXES_FAILURE_LIMIT = env_int("CARECIRCLE_LOCKOUT_FAILURES", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("CARECIRCLE_LOCKOUT_MINUTES", 30, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_FORM_FIELD = "login"
+# allauth posts "login" but authenticates with username=...; read whichever is there so
+# failures and lockout checks count against the same username.
+AXES_USERNAME_CALLABLE = "carecircle.web.adapters.axes_username"
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
 
@@ -266,6 +275,11 @@ if env_bool("CARECIRCLE_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 MAP_TILE_URL = env_str("CARECIRCLE_MAP_TILE_URL", "")
+# Tile providers ask to be credited, e.g. "© OpenStreetMap contributors".
+MAP_TILE_ATTRIBUTION = env_str("CARECIRCLE_MAP_TILE_ATTRIBUTION", "")
+# The jurisdiction (by name) whose crisis line the public Find help pages show; empty means the
+# first jurisdiction by name.
+PUBLIC_JURISDICTION = env_str("CARECIRCLE_PUBLIC_JURISDICTION", "")
 _tile_origins = [MAP_TILE_URL.split("/{")[0]] if MAP_TILE_URL else []
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -297,7 +311,7 @@ STATIC_ROOT = DATA_DIR / "static"
 NODE_MODULES = Path(env_str("CARECIRCLE_NODE_MODULES", str(PROJECT_DIR / "node_modules")))
 STATICFILES_DIRS = [
     (f"vendor/{name}", NODE_MODULES / package)
-    for name, package in {"htmx": "htmx.org/dist"}.items()
+    for name, package in {"htmx": "htmx.org/dist", "leaflet": "leaflet/dist"}.items()
     if (NODE_MODULES / package).is_dir()
 ]
 STORAGES = {

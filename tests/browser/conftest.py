@@ -167,6 +167,7 @@ class UI:
     checked_upto: int = 0
     unchecked: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    scripts_off: bool = False
     console_errors: list[str] = field(default_factory=list)
 
     def __getattr__(self, attr: str) -> Any:
@@ -254,11 +255,13 @@ class UI:
         self.console_errors.append(f"script error: {error}")
 
     def _route(self, route: Route, request: Request) -> None:
-        if is_local(request.url):
-            route.continue_()
-        else:
+        if not is_local(request.url):
             self.blocked.append(request.url)
             route.abort("blockedbyclient")
+        elif self.scripts_off and request.resource_type == "script":
+            route.abort("blockedbyclient")  # a browser with JavaScript turned off
+        else:
+            route.continue_()
 
     def finish(self) -> list[str]:
         """What went wrong beyond the test's own assertions."""
@@ -286,6 +289,7 @@ def _open(
     live_server: Any,
     request: pytest.FixtureRequest,
     axe_report: list[dict[str, Any]],
+    scripts_off: bool = False,
     **context_options: Any,
 ) -> Iterator[UI]:
     context: BrowserContext = browser.new_context(locale="en", **context_options)
@@ -294,6 +298,7 @@ def _open(
     context.add_init_script(path=str(AXE_JS))
     page = context.new_page()
     ui = UI(page=page, base_url=live_server.url, name=request.node.nodeid, axe_report=axe_report)
+    ui.scripts_off = scripts_off
     context.route("**/*", ui._route)
     page.on("load", ui._on_load)
     page.on("console", ui._on_console)
@@ -338,6 +343,26 @@ def phone(
         viewport={"width": 360, "height": 740},
         is_mobile=True,
         has_touch=True,
+    )
+
+
+@pytest.fixture
+def no_js_page(
+    browser: Browser,
+    live_server: Any,
+    request: pytest.FixtureRequest,
+    axe_report: list[dict[str, Any]],
+) -> Iterator[UI]:
+    """A phone-sized tab where the page's JavaScript never runs: every script it asks for is
+    refused, and the CSP already forbids inline scripts. (``java_script_enabled=False`` would
+    also stop axe-core, whose timers would never fire; Playwright injects axe-core itself.)"""
+    yield from _open(
+        browser,
+        live_server,
+        request,
+        axe_report,
+        scripts_off=True,
+        viewport={"width": 360, "height": 740},
     )
 
 

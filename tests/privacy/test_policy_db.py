@@ -179,17 +179,24 @@ def test_a_deny_directive_overrides_the_care_team_but_not_the_own_record(
 
 
 def test_emergency_access_permits_with_its_basis_until_it_expires(riverbend: Riverbend) -> None:
+    treat = Purpose.TREATMENT  # breaking the glass is for treatment only
+    # A second housing case manager: same organization, same role, did not break the glass.
+    riverbend.member("hank", "housing", Role.CASE_MANAGER)
     person = person_create(actor=riverbend.actor("alice"))
-    assert not ask(riverbend, "hana", person, DataClass.HEALTH)
+    assert not ask(riverbend, "hana", person, DataClass.HEALTH, purpose=treat)
+    assert not ask(riverbend, "hank", person, DataClass.HEALTH, purpose=treat)
     grant = emergency_access_grant(
         actor=riverbend.actor("hana"), person=person, reason="Found unresponsive at the shelter."
     )
-    assert ask(riverbend, "hana", person, DataClass.HEALTH).basis == Basis.EMERGENCY
-    # Only the person who broke the glass gets through, and only within their role.
-    assert not ask(riverbend, "carlos", person, DataClass.HEALTH)
-    assert not ask(riverbend, "hana", person, DataClass.SUBSTANCE_USE)
+    assert ask(riverbend, "hana", person, DataClass.HEALTH, purpose=treat).basis == Basis.EMERGENCY
+    # Only the person who broke the glass gets through, not a colleague in the same role...
+    colleague = ask(riverbend, "hank", person, DataClass.HEALTH, purpose=treat)
+    assert not colleague
+    assert colleague.basis == Basis.NONE
+    # ...and only within their role.
+    assert not ask(riverbend, "hana", person, DataClass.SUBSTANCE_USE, purpose=treat)
     with time_machine.travel(grant.expires_at + timedelta(seconds=1), tick=False):
-        assert not ask(riverbend, "hana", person, DataClass.HEALTH)
+        assert not ask(riverbend, "hana", person, DataClass.HEALTH, purpose=treat)
 
 
 def test_the_owning_organization_may_not_use_its_record_for_research_without_consent(

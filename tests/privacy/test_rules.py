@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hypothesis import given
+from hypothesis import assume, given, target
 from hypothesis import strategies as st
 
 from carecircle.privacy import rules
-from carecircle.privacy.rules import Basis, ConsentFact, Facts, decide
+from carecircle.privacy.rules import Basis, ConsentFact, Facts, Reason, decide
 
 SECTORS = (
     "emergency_department",
@@ -88,25 +88,109 @@ any_facts = st.builds(
 # --- properties -------------------------------------------------------------------------------
 
 
+MOSTLY = st.sampled_from([True, True, True, False])
+
+
+@st.composite
+def police_facts(draw: st.DrawFn) -> Facts:
+    """Police asking about a protected class, with at least one consent naming their
+    organization that mostly (not always) covers the class and purpose asked about: so the
+    property below is exercised on permits as well as on refusals."""
+    data_class = draw(st.sampled_from(sorted(rules.PROTECTED_FROM_JUSTICE)))
+    purpose = draw(st.sampled_from(PURPOSES))
+    role = draw(
+        st.sampled_from([r for r in ROLES if data_class in rules.ROLE_CLASSES[r]])
+        | st.sampled_from(ROLES)
+    )
+    naming = [
+        ConsentFact(
+            id=f"n{index}",
+            permit=draw(MOSTLY),
+            data_classes=draw(st.frozensets(st.sampled_from(rules.ALL_CLASSES)))
+            | ({data_class} if draw(MOSTLY) else frozenset()),
+            purposes=draw(st.frozensets(st.sampled_from(PURPOSES)))
+            | ({purpose} if draw(MOSTLY) else frozenset()),
+            organization_ids=draw(st.frozensets(st.sampled_from([OTHER_ORG, THIRD_ORG]))) | {ORG},
+            sectors=draw(st.frozensets(st.sampled_from(SECTORS))),
+            care_team=draw(st.booleans()),
+            active=draw(MOSTLY),
+        )
+        for index in range(draw(st.integers(1, 2)))
+    ]
+    return Facts(
+        organization_id=ORG,
+        sector=rules.POLICE_JUSTICE,
+        role=role,
+        purpose=purpose,
+        data_class=data_class,
+        owner_organization_id=draw(st.sampled_from([ORG, OTHER_ORG, THIRD_ORG])),
+        privacy_regime=draw(st.sampled_from(REGIMES)),
+        care_team_organization_ids=draw(
+            st.frozensets(st.sampled_from([ORG, OTHER_ORG, THIRD_ORG]))
+        ),
+        consents=tuple(naming + draw(st.lists(consents, max_size=2))),
+        emergency_access=draw(st.booleans()),
+    )
+
+
+def _police_may_see(f: Facts) -> set[str]:
+    """The ids of the consents that let police see the class: active, a permit naming this very
+    organization for this class and purpose, with no matching refusal. Nothing else counts."""
+    covering = [c for c in f.consents if c.covers(data_class=f.data_class, purpose=f.purpose)]
+    refused = any(
+        not c.permit
+        and (
+            f.organization_id in c.organization_ids
+            or f.sector in c.sectors
+            or (c.care_team and f.organization_id in f.care_team_organization_ids)
+        )
+        for c in covering
+    )
+    if refused or f.data_class not in rules.ROLE_CLASSES[f.role]:
+        return set()
+    return {c.id for c in covering if c.permit and f.organization_id in c.organization_ids}
+
+
+@given(police_facts())
+def test_police_see_a_protected_class_exactly_when_a_consent_names_their_organization(
+    f: Facts,
+) -> None:
+    decision = decide(f)
+    named = _police_may_see(f)
+    target(float(bool(named)), label="a naming consent grants")
+    assert decision.permitted == bool(named)
+    if decision.permitted:
+        assert decision.basis == Basis.CONSENT
+        assert decision.consent_id in named
+    elif f.data_class in rules.ROLE_CLASSES[f.role]:
+        # Refusal or not, police are told only that they need a consent naming them.
+        assert decision.code == Reason.POLICE_NEED_NAMED_CONSENT
+        assert decision.basis == Basis.NONE
+    else:
+        assert decision.code == Reason.ROLE_CEILING
+
+
 @given(any_facts)
 def test_police_never_get_a_protected_class_without_a_consent_naming_their_organization(
     f: Facts,
 ) -> None:
     f = replace(f, sector=rules.POLICE_JUSTICE)
+    assume(f.data_class in rules.PROTECTED_FROM_JUSTICE)
     decision = decide(f)
-    if f.data_class in rules.PROTECTED_FROM_JUSTICE and decision.permitted:
-        assert decision.basis == Basis.CONSENT
-        named = [
-            c
-            for c in f.consents
-            if c.id == decision.consent_id
-            and c.permit
-            and c.active
-            and f.organization_id in c.organization_ids
-            and f.data_class in c.data_classes
-            and f.purpose in c.purposes
-        ]
-        assert named, "a police permit must come from an active consent naming the org"
+    assert decision.permitted == bool(_police_may_see(f))
+    assert decision.code != Reason.REFUSED
+
+
+@given(any_facts)
+def test_emergency_access_is_a_basis_for_treatment_only(f: Facts) -> None:
+    decision = decide(f)
+    if decision.basis == Basis.EMERGENCY:
+        assert f.purpose == rules.TREATMENT
+        assert f.emergency_access
+    if f.purpose != rules.TREATMENT:
+        assert decide(replace(f, emergency_access=False)) == decide(
+            replace(f, emergency_access=True)
+        )
 
 
 @given(any_facts)
@@ -177,6 +261,34 @@ def test_police_owning_the_record_still_need_a_named_consent_for_protected_class
     police_own = facts(sector=rules.POLICE_JUSTICE, owner_organization_id=ORG)
     assert not decide(police_own)
     assert decide(replace(police_own, data_class=rules.GENERAL)).basis == Basis.OWN_RECORD
+
+
+def test_police_are_not_told_of_a_refusal() -> None:
+    refusal = consent(id="c2", permit=False)
+    for refusals in [(refusal,), (consent(), refusal)]:
+        decision = decide(facts(sector=rules.POLICE_JUSTICE, consents=refusals))
+        assert not decision
+        assert decision.code == Reason.POLICE_NEED_NAMED_CONSENT
+        assert "refused" not in decision.reason
+    sector_refusal = consent(
+        id="c3",
+        permit=False,
+        organization_ids=frozenset(),
+        sectors=frozenset({rules.POLICE_JUSTICE}),
+    )
+    decision = decide(facts(sector=rules.POLICE_JUSTICE, consents=(sector_refusal,)))
+    assert decision.code == Reason.POLICE_NEED_NAMED_CONSENT
+
+
+def test_emergency_access_permits_for_treatment_but_not_other_purposes() -> None:
+    emergency = facts(emergency_access=True)
+    assert decide(replace(emergency, purpose=rules.TREATMENT)).basis == Basis.EMERGENCY
+    for purpose in (rules.RESEARCH, rules.PAYMENT_OPERATIONS):
+        assert not decide(replace(emergency, purpose=purpose)), purpose
+    refusal = consent(permit=False)
+    overriding = replace(emergency, purpose=rules.TREATMENT, consents=(refusal,))
+    assert decide(overriding).basis == Basis.EMERGENCY
+    assert not decide(replace(overriding, purpose=rules.RESEARCH))
 
 
 def test_police_emergency_access_does_not_open_protected_classes() -> None:
@@ -252,7 +364,7 @@ def test_a_deny_directive_overrides_a_permit_consent() -> None:
 
 def test_emergency_access_overrides_a_refusal_and_names_its_basis() -> None:
     refusal = consent(permit=False)
-    decision = decide(facts(consents=(refusal,), emergency_access=True))
+    decision = decide(facts(consents=(refusal,), emergency_access=True, purpose=rules.TREATMENT))
     assert decision.basis == Basis.EMERGENCY
 
 

@@ -96,11 +96,13 @@ def test_someone_outside_the_owner_and_care_team_cannot_record_consent(
     assert not ConsentDirective.objects.exists()
 
 
-def test_the_care_team_may_record_consent(riverbend: Riverbend) -> None:
+def test_the_care_team_cannot_record_consent(riverbend: Riverbend) -> None:
+    # A care-team organization writing directives could widen its own access.
     person = person_create(actor=riverbend.actor("alice"))
     care_team_add(actor=riverbend.actor("alice"), person=person, organization=riverbend.housing)
-    consent = _permit(riverbend, person, actor=riverbend.actor("hana"))
-    assert consent.recorded_for == riverbend.housing
+    with pytest.raises(PermissionDenied):
+        _permit(riverbend, person, actor=riverbend.actor("hana"))
+    assert not ConsentDirective.objects.filter(person=person).exists()
 
 
 def test_consent_revoke_needs_a_reason_and_happens_once(riverbend: Riverbend) -> None:

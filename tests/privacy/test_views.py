@@ -125,16 +125,26 @@ def test_seeing_who_someone_is_does_not_open_their_consent_directives(
         recipient_sectors=["police_justice"],
     )
     share(riverbend, sam, [DataClass.SUBSTANCE_USE], "clinic")
-    # Lee may see who Sam is, but a directive naming the MOUD clinic would reveal treatment.
-    assert riverbend.http("lee").get(detail(sam)).status_code == 200
     url = reverse("privacy:consents", kwargs={"person_id": sam.person_id})
-    refused = riverbend.http("lee").get(url)
-    assert refused.status_code == 403
-    assert "MOUD" not in refused.content.decode()
-    # The owner and the care team keep the directives.
-    assert "Riverbend MOUD Clinic" in riverbend.http("alice").get(url).content.decode()
+    # Lee may see who Sam is, but a directive naming the MOUD clinic would reveal treatment:
+    # the record page he does get neither names the clinic nor links to the directives.
+    page = riverbend.http("lee").get(detail(sam))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "general entry about Sam" in body
+    assert "Riverbend MOUD Clinic" not in body
+    assert url not in body
+    assert riverbend.http("lee").get(url).status_code == 403
+    # The owner keeps the directives, and sees the clinic named in them.
+    owner_page = riverbend.http("alice").get(url)
+    assert owner_page.status_code == 200
+    assert "Riverbend MOUD Clinic" in owner_page.content.decode()
+    # The care team does not: a directive's recipients are the owner's to know.
     care_team_add(actor=riverbend.actor("alice"), person=sam.person, organization=riverbend.peer)
-    assert riverbend.http("pat").get(url).status_code == 200
+    assert riverbend.http("pat").get(detail(sam)).status_code == 200
+    refused = riverbend.http("pat").get(url)
+    assert refused.status_code == 403
+    assert "Riverbend MOUD Clinic" not in refused.content.decode()
 
 
 # --- emergency access -------------------------------------------------------------------------
@@ -144,6 +154,8 @@ def test_emergency_access_is_granted_logged_flagged_and_reviewed(riverbend: Rive
     sam = riverbend.client_record(name="Sam")
     hana = riverbend.http("hana")
     assert hana.get(detail(sam)).status_code == 403  # no basis at all yet
+    # Breaking the glass is for treatment: she acts for that purpose.
+    hana.post(reverse("web:switch"), {"purpose": Purpose.TREATMENT})
 
     url = reverse("privacy:emergency_access", kwargs={"person_id": sam.person_id})
     assert hana.get(url).status_code == 200

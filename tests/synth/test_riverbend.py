@@ -99,7 +99,13 @@ def test_build_reports_what_it_wrote(riverbend: dict[str, int]) -> None:
 
 
 def test_it_reports_progress_per_stage(riverbend: dict[str, int]) -> None:
-    assert [label for label, _ in PROGRESS.steps] == ["Organizations", "Staff accounts", "Clients"]
+    assert [label for label, _ in PROGRESS.steps] == [
+        "Organizations",
+        "Staff accounts",
+        "Clients",
+        "Directory listings",
+        "Directory hours and search",
+    ]
     for label, total in PROGRESS.steps:
         assert PROGRESS.advanced[label] == total, label
     assert dict(PROGRESS.steps)["Clients"] == riverbend["clients"]

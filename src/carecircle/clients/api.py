@@ -48,11 +48,12 @@ def client_get(request: HttpRequest, client_id: int) -> ClientOut:
         entries=[
             EntryOut(
                 data_class=e.data_class,
-                organization=e.organization.name,
+                # Unnamed where naming it would disclose Part 2 information (see may_name).
+                organization=org_name or "",
                 body=e.body,
                 created_at=e.created_at,
             )
-            for e in view.entries
+            for e, org_name in view.entry_rows
         ],
         withheld={c: d.reason for c, d in view.decisions.items() if not d.permitted},
     )

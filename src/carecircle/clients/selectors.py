@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from carecircle.partners.models import Organization as PartnerOrganization
+from carecircle.partners.models import Sector
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import policy
 from carecircle.privacy.audit import audit_append_many, decision_entry
@@ -36,6 +38,27 @@ class ClientView:
             (str(labels[c]), str(REASON_TEXT.get(d.code, REASON_TEXT["no_basis"])))
             for c, d in self.decisions.items()
             if not d.permitted
+        ]
+
+    def may_name(self, organization: PartnerOrganization) -> bool:
+        """Being known to a treatment program is itself Part 2 information: name one only to
+        readers who may see this person's substance-use data."""
+        if organization.sector != Sector.TREATMENT_CLINIC:
+            return True
+        decision = self.decisions.get(DataClass.SUBSTANCE_USE)
+        return bool(decision and decision.permitted)
+
+    @property
+    def holder_name(self) -> str | None:
+        owner = self.client.person.owner_organization
+        return owner.name if self.may_name(owner) else None
+
+    @property
+    def entry_rows(self) -> list[tuple[ClientEntry, str | None]]:
+        """Each visible entry with its author organization's name, or None where unnamed."""
+        return [
+            (e, e.organization.name if self.may_name(e.organization) else None)
+            for e in self.entries
         ]
 
     @property
@@ -105,7 +128,7 @@ def client_list(*, actor: Actor, purpose: str, limit: int = 50, query: str = "")
 def client_get(*, actor: Actor, client_id: int, purpose: str) -> ClientView:
     """One client's record with only the entries the policy permits; refusals are audited."""
     client = (
-        Client.objects.select_related("person", "person__owner_organization")
+        Client.objects.select_related("person", "person__owner_organization__jurisdiction")
         .filter(pk=client_id)
         .first()
     )

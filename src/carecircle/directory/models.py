@@ -27,7 +27,14 @@ def _number() -> models.FloatField[float | None, float | None]:
     return models.FloatField(null=True, blank=True)
 
 
-def _fk(to: str, related_name: str, *, null: bool = True) -> models.ForeignKey:  # type: ignore[type-arg,unused-ignore]
+def _fk(
+    to: str, related_name: str, *, null: bool = True, strict: bool = False
+) -> models.ForeignKey:  # type: ignore[type-arg,unused-ignore]
+    # HSDS data sets are exchanged in parts, and an optional reference may name a row that
+    # lives elsewhere (the official examples' parent_organization_id, a contact's
+    # organization_id...). To keep such data as given (lossless round trips), optional
+    # references carry no database constraint; the importer checks them and warns. Required
+    # references, and the optional ones the serializers follow (``strict``), are enforced.
     return models.ForeignKey(
         to,
         on_delete=models.CASCADE,
@@ -35,6 +42,7 @@ def _fk(to: str, related_name: str, *, null: bool = True) -> models.ForeignKey: 
         blank=null,
         related_name=related_name,
         db_index=True,
+        db_constraint=not null or strict,
     )
 
 
@@ -77,6 +85,7 @@ class TaxonomyTerm(HsdsModel):
         blank=True,
         related_name="terms",
         db_column="taxonomy_id",
+        db_constraint=False,  # may name a taxonomy outside this directory (see _fk)
     )
     language = _text()
     term_uri = _text()
@@ -140,8 +149,8 @@ class Service(HsdsModel):
     """Something an organization does for people: a same-day buprenorphine start, a syringe
     service, a shelter bed."""
 
-    organization = _fk("directory.Organization", "services")
-    program = _fk("directory.Program", "services")
+    organization = _fk("directory.Organization", "services", strict=True)
+    program = _fk("directory.Program", "services", strict=True)
     name = models.TextField()
     alternate_name = _text()
     description = _text()
@@ -333,7 +342,7 @@ class Accessibility(HsdsModel):
 
 
 class CostOption(HsdsModel):
-    service = _fk("directory.Service", "cost_options")
+    service = _fk("directory.Service", "cost_options", strict=True)
     valid_from = _text()
     valid_to = _text()
     option = _text()
@@ -400,6 +409,17 @@ class Metadata(HsdsModel):
         return f"{self.resource_type} {self.field_name}"
 
 
+class MetaTableDescription(HsdsModel):
+    """HSDS: how a published data set describes itself (its name, language, character set)."""
+
+    name = _text()
+    language = _text()
+    character_set = _text()
+
+    def __str__(self) -> str:
+        return self.name or str(self.id)
+
+
 class Unit(HsdsModel):
     """HSDS 3.1: what a capacity is counted in (beds, same-day slots, waitlist places)."""
 
@@ -444,7 +464,20 @@ class OpeningInterval(models.Model):
     valid_to = models.DateField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["time_zone", "start_minute", "end_minute"])]
+        # Covering index: "open now" is answered from the index alone.
+        indexes = [
+            models.Index(
+                fields=[
+                    "time_zone",
+                    "start_minute",
+                    "end_minute",
+                    "valid_from",
+                    "valid_to",
+                    "service",
+                ],
+                name="directory_open_now_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.service_id} {self.start_minute}-{self.end_minute}"
@@ -458,3 +491,25 @@ class VerificationReminder(models.Model):
 
     def __str__(self) -> str:
         return f"reminder {self.service_id}"
+
+
+class PostalCode(models.Model):
+    """CareCircle: the point a postal code stands for, so "near K1A 0B1" can be searched.
+
+    Codes are stored normalized (upper case, no spaces); a Canadian forward sortation area
+    ("K1A") may be stored as its own row. Geocoding street addresses is out of scope.
+    """
+
+    code = models.CharField(max_length=16, unique=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    jurisdiction = models.ForeignKey(
+        "partners.Jurisdiction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="postal_codes",
+    )
+
+    def __str__(self) -> str:
+        return self.code

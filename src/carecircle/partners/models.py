@@ -59,6 +59,15 @@ class Jurisdiction(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Public counts from 1 to this number minus one are hidden."),
     )
+    # The crisis line the public Find help pages show in a banner on every page.
+    crisis_line_name = models.CharField(_("crisis line name"), max_length=200, blank=True)
+    crisis_line_phone = models.CharField(_("crisis line phone"), max_length=40, blank=True)
+    crisis_line_text = models.CharField(
+        _("crisis line text"),
+        max_length=300,
+        blank=True,
+        help_text=_("One short sentence, e.g. when to call and that it is free and confidential."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -34,6 +34,9 @@ def jurisdiction_create(
     time_zone: str = "UTC",
     language: str = "en",
     suppression_threshold: int = 10,
+    crisis_line_name: str = "",
+    crisis_line_phone: str = "",
+    crisis_line_text: str = "",
 ) -> Jurisdiction:
     if privacy_regime not in PrivacyRegime.values:
         raise ValidationError({"privacy_regime": f"Unknown privacy regime {privacy_regime!r}."})
@@ -45,6 +48,9 @@ def jurisdiction_create(
         language=language,
         privacy_regime=privacy_regime,
         suppression_threshold=suppression_threshold,
+        crisis_line_name=crisis_line_name,
+        crisis_line_phone=crisis_line_phone,
+        crisis_line_text=crisis_line_text,
     )
     jurisdiction.full_clean()
     jurisdiction.save()

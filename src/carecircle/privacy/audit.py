@@ -80,7 +80,7 @@ def audit_append_many(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> 
                 "request_id": request_id,
                 **who,
                 "purpose": entry.purpose,
-                "person_id": entry.person_id,
+                "person_id": UUID(str(entry.person_id)) if entry.person_id else None,
                 "owner_organization_id": entry.owner_organization_id,
                 "data_class": entry.data_class,
                 "action": entry.action,
@@ -141,16 +141,16 @@ def _rows() -> Iterator[dict[str, Any]]:
     yield from AuditEvent.objects.order_by("seq").values(*fields).iterator(chunk_size=5000)
 
 
-def audit_verify(*, limit: int = 50) -> list[chain.Problem]:
-    """Recompute the whole chain; an empty list means nobody quietly edited the trail."""
+def audit_verify(*, limit: int = 50, at_least: int = 0) -> list[chain.Problem]:
+    """Recompute the whole chain; an empty list means nobody quietly edited the trail.
+
+    ``at_least`` is a sequence number recorded elsewhere earlier (e.g. last night's verify):
+    a chain now shorter than that was cut back, head and all.
+    """
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is None:
-        if AuditEvent.objects.exists():
-            first = AuditEvent.objects.order_by("seq").first()
-            seq = first.seq if first else 0
-            return [chain.Problem(seq, "head", "the chain head is missing")]
-        return []
-    return chain.verify(
+        return [chain.Problem(0, "head", "the chain head is missing (created by migrations)")]
+    problems = chain.verify(
         _key(),
         _rows(),
         head_seq=head.last_seq,
@@ -158,6 +158,15 @@ def audit_verify(*, limit: int = 50) -> list[chain.Problem]:
         head_mac_value=head.mac,
         limit=limit,
     )
+    if head.last_seq < at_least:
+        problems.append(
+            chain.Problem(
+                head.last_seq + 1,
+                "deleted",
+                f"the trail ends at row {head.last_seq}, but row {at_least} existed",
+            )
+        )
+    return problems
 
 
 def audit_count() -> int:

@@ -204,7 +204,7 @@ def audit_append_bulk(
                 "request_id": request_id,
                 **fields,
                 "purpose": given.get("purpose", ""),
-                "person_id": given.get("person_id"),
+                "person_id": UUID(str(given["person_id"])) if given.get("person_id") else None,
                 "owner_organization_id": given.get("owner_organization_id"),
                 "data_class": given.get("data_class", ""),
                 "action": given["action"],

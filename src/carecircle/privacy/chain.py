@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 GENESIS = "0" * 64
@@ -48,7 +48,8 @@ def _canonical(value: object) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("audit timestamps must be timezone-aware")
-        return value.isoformat(timespec="microseconds")
+        # Databases hand timestamps back in UTC; hash what they will hand back.
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
     if isinstance(value, UUID):
         return str(value)
     return str(value)
@@ -90,6 +91,7 @@ def verify(
     expected_seq = 1
     prev_hash = GENESIS
     last_seq = 0
+    hash_at_head = GENESIS if head_seq == 0 else None
 
     def add(problem: Problem) -> bool:
         problems.append(problem)
@@ -100,8 +102,18 @@ def verify(
         stored_hash = str(row["hash"])
         stored_prev = str(row["prev_hash"])
         if seq > head_seq:
-            if add(Problem(seq, "inserted", f"row {seq} was inserted after the chain head")):
-                return problems
+            # Rows appended while verify ran (the head was read first) are fine if they carry
+            # a valid HMAC and continue the chain; nobody without the key can make such a row.
+            continues = (
+                seq == expected_seq
+                and stored_prev == prev_hash
+                and row_hash(key, stored_prev, row) == stored_hash
+            )
+            if not continues:
+                if add(Problem(seq, "inserted", f"row {seq} was inserted after the chain head")):
+                    return problems
+                continue
+            prev_hash, expected_seq, last_seq = stored_hash, seq + 1, seq
             continue
         if seq < expected_seq:
             # Below the first row or at a position already taken: it cannot belong to the
@@ -132,14 +144,15 @@ def verify(
         prev_hash = stored_hash
         expected_seq = seq + 1
         last_seq = max(last_seq, seq)
+        if seq == head_seq:
+            hash_at_head = stored_hash
 
     if head_mac(key, head_seq, head_hash) != head_mac_value:
         add(Problem(head_seq, "head", "the chain head was altered"))
-    elif last_seq < head_seq:
-        missing = (
-            f"row {head_seq}" if last_seq + 1 == head_seq else f"rows {last_seq + 1} to {head_seq}"
-        )
-        add(Problem(last_seq + 1, "deleted", f"{missing} deleted from the end of the trail"))
-    elif prev_hash != head_hash and last_seq == head_seq:
+    elif hash_at_head is None:
+        first = min(last_seq, head_seq) + 1 if last_seq < head_seq else head_seq
+        missing = f"row {head_seq}" if first == head_seq else f"rows {first} to {head_seq}"
+        add(Problem(first, "deleted", f"{missing} deleted from the end of the trail"))
+    elif hash_at_head != head_hash:
         add(Problem(head_seq, "altered", f"row {head_seq} does not match the chain head"))
     return problems

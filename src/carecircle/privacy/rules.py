@@ -158,9 +158,9 @@ def decide(facts: Facts) -> Decision:
     # Police and justice: protected classes need a consent naming this very organization.
     # Owning the record, the care team, a sector-wide consent or emergency access do not count.
     if facts.sector == POLICE_JUSTICE and cls in PROTECTED_FROM_JUSTICE:
-        if any(not c.permit and _recipient_matches(c, facts) for c in active):
-            return _deny("the person refused this disclosure", Reason.REFUSED)
-        for consent in active:
+        # A refusal wins, but police are never told one exists: the reason stays the same.
+        refused = any(not c.permit and _recipient_matches(c, facts) for c in active)
+        for consent in [] if refused else active:
             if consent.permit and consent.names_organization(facts.organization_id):
                 return Decision(
                     True,
@@ -183,8 +183,10 @@ def decide(facts: Facts) -> Decision:
             True, Basis.OWN_RECORD, "this organization's own record", code=Reason.OWN_RECORD
         )
 
+    # Breaking the glass is for treating someone in an emergency, never for other purposes.
+    emergency = facts.emergency_access and facts.purpose == TREATMENT
     if any(not c.permit and _recipient_matches(c, facts) for c in active):
-        if facts.emergency_access:
+        if emergency:
             return Decision(
                 True,
                 Basis.EMERGENCY,
@@ -193,7 +195,7 @@ def decide(facts: Facts) -> Decision:
             )
         return _deny("the person refused this disclosure", Reason.REFUSED)
 
-    if facts.emergency_access:
+    if emergency:
         return Decision(True, Basis.EMERGENCY, "emergency access", code=Reason.EMERGENCY)
 
     for consent in active:

@@ -5,22 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from carecircle.partners.models import Sector
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import policy
 from carecircle.privacy.audit import audit_append, audit_append_many, decision_entry
 from carecircle.privacy.models import (
     AuditAction,
     AuditEvent,
-    CareTeamMember,
     ConsentDirective,
     DataClass,
     EmergencyAccess,
     Person,
 )
-from carecircle.privacy.rules import Decision
+from carecircle.privacy.rules import PROTECTED_FROM_JUSTICE, Decision
 
 
 def person_read(
@@ -75,22 +75,14 @@ def person_require(
 
 
 def consent_list(*, actor: Actor, person: Person, purpose: str) -> list[ConsentDirective]:
-    """The person's consent directives, for those who keep them: the owning organization and
-    the care team. Reading them is itself a read of general data.
+    """The person's consent directives, for the organization that holds the record only.
 
-    Seeing who a person is does not suffice: a directive naming a treatment clinic for
-    substance-use data would tell a police service what Part 2 protects.
+    A directive's recipients are themselves sensitive (a consent naming a treatment clinic for
+    substance-use data tells what Part 2 protects), so nobody else sees them. Reading them is
+    a read of general data, audited.
     """
-    now = timezone.now()
-    keeps_consent = person.owner_organization_id == actor.organization.pk or (
-        CareTeamMember.objects.filter(
-            person=person, organization=actor.organization, started_at__lte=now
-        )
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
-        .exists()
-    )
-    if not keeps_consent:
-        raise PermissionDenied("Only the owning organization or the care team sees consent.")
+    if person.owner_organization_id != actor.organization.pk:
+        raise PermissionDenied("Only the organization holding the record sees its consents.")
     person_require(
         actor=actor,
         person=person,
@@ -120,13 +112,18 @@ def disclosure_list(*, actor: Actor, person: Person) -> QuerySet[AuditEvent]:
         purpose="payment_operations",
         object_type="accounting_of_disclosures",
     )
-    return (
+    events = (
         AuditEvent.objects.filter(person_id=person.pk, permitted=True)
         .exclude(organization_id=person.owner_organization_id)
         .exclude(organization_id__isnull=True)
         .filter(action__in=[AuditAction.READ, AuditAction.EXPORT, AuditAction.EMERGENCY])
         .order_by("seq")
     )
+    if actor.organization.sector == Sector.POLICE_JUSTICE:
+        # Who read which protected class is itself protected: a police service that holds a
+        # record must not learn through the accounting that a clinic read substance-use data.
+        events = events.exclude(data_class__in=PROTECTED_FROM_JUSTICE)
+    return events
 
 
 def emergency_access_for_review(*, actor: Actor) -> QuerySet[EmergencyAccess]:

@@ -52,15 +52,54 @@ def _write_audit(
     )
 
 
-def _require_write_access(actor: Actor, person: Person) -> None:
-    """Consent and care-team records are kept by the owning organization or the care team."""
-    if person.owner_organization_id == actor.organization.pk:
-        return
-    on_team = CareTeamMember.objects.filter(
-        person=person, organization=actor.organization, ended_at__isnull=True
-    ).exists()
-    if not on_team:
-        raise PermissionDenied("Only the owning organization or the care team may do this.")
+#: Roles that take a person's consent and keep their care team (those who meet the person).
+CONSENT_KEEPERS = frozenset(
+    {
+        Role.COORDINATOR,
+        Role.CLINICIAN,
+        Role.CASE_MANAGER,
+        Role.PEER_WORKER,
+        Role.OUTREACH_WORKER,
+        Role.INTAKE_VOLUNTEER,
+    }
+)
+
+
+def _require_keeper(actor: Actor, person: Person) -> None:
+    """Consent directives and the care team are kept by the organization that holds the
+    record, in a role that meets the person. A care-team organization must never be able to
+    widen its own access (or another's) by writing a directive or adding a member."""
+    if person.owner_organization_id != actor.organization.pk:
+        raise PermissionDenied("Only the organization that holds the record may do this.")
+    if actor.role not in CONSENT_KEEPERS:
+        raise PermissionDenied("This role does not record consent or keep the care team.")
+
+
+def _names_recorder(
+    actor: Actor,
+    person: Person,
+    organizations: list[Organization],
+    sectors: Sequence[str],
+    care_team: bool,
+) -> bool:
+    """Would this permit let a police or justice recorder widen its own access?
+
+    Naming itself adds nothing for a record an organization holds, except where the policy
+    withholds the record from its own holder: police and justice, for the protected classes.
+    Such a consent must come from someone else, so they may not name themselves, their sector
+    or a care team they are on.
+    """
+    org = actor.organization
+    if org.sector != Sector.POLICE_JUSTICE:
+        return False
+    if any(o.pk == org.pk for o in organizations) or org.sector in sectors:
+        return True
+    return (
+        care_team
+        and CareTeamMember.objects.filter(
+            person=person, organization=org, ended_at__isnull=True
+        ).exists()
+    )
 
 
 def person_create(*, actor: Actor) -> Person:
@@ -86,6 +125,7 @@ def consent_record(
     period_end: datetime | None = None,
 ) -> ConsentDirective:
     """Record a person's consent directive; errors name the field and nothing is written."""
+    _require_keeper(actor, person)
     errors: dict[str, str] = {}
     if decision not in ConsentDecision.values:
         errors["decision"] = _("Choose permit or deny.")
@@ -103,9 +143,15 @@ def consent_record(
     start = period_start or timezone.now()
     if period_end is not None and period_end <= start:
         errors["period_end"] = _("The end must come after the start.")
+    if decision == ConsentDecision.PERMIT and _names_recorder(
+        actor, person, organizations, recipient_sectors, recipient_care_team
+    ):
+        errors["recipients"] = _(
+            "Police and justice cannot record a consent that names themselves; the person's "
+            "consent to them is recorded by another partner."
+        )
     if errors:
         raise ValidationError(errors)
-    _require_write_access(actor, person)
     with transaction.atomic():
         consent = ConsentDirective.objects.create(
             person=person,
@@ -130,7 +176,7 @@ def consent_revoke(*, actor: Actor, consent: ConsentDirective, reason: str) -> C
     """Revoke at once: the very next policy question no longer sees this consent."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the consent is revoked.")})
-    _require_write_access(actor, consent.person)
+    _require_keeper(actor, consent.person)
     with transaction.atomic():
         locked = ConsentDirective.objects.select_for_update().get(pk=consent.pk)
         if locked.revoked_at is not None:
@@ -158,7 +204,7 @@ def care_team_add(
     role: str = "",
     is_lead: bool = False,
 ) -> CareTeamMember:
-    _require_write_access(actor, person)
+    _require_keeper(actor, person)
     if role and role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     with transaction.atomic():
@@ -172,7 +218,7 @@ def care_team_add(
 
 
 def care_team_end(*, actor: Actor, member: CareTeamMember) -> CareTeamMember:
-    _require_write_access(actor, member.person)
+    _require_keeper(actor, member.person)
     with transaction.atomic():
         member.ended_at = timezone.now()
         member.save(update_fields=["ended_at"])

@@ -16,11 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carecircle.privacy import selectors, services
 from carecircle.privacy.forms import ConsentForm, EmergencyAccessForm, ReviewForm, RevokeForm
 from carecircle.privacy.models import ConsentDirective, EmergencyAccess, Person
+from carecircle.privacy.rules import GENERAL, ROLE_CLASSES
 from carecircle.web.access import actor_of, role_required, roles_with
 
 READERS = roles_with(["general"])
-#: Roles that can break the glass: those that may see more than general data.
-EMERGENCY_ROLES = roles_with(["health", "substance_use", "mental_health", "harm_reduction"])
+#: Roles that can break the glass: those that may see more than general data (the service
+#: decides per sector; see rules.emergency_access_classes).
+EMERGENCY_ROLES = tuple(sorted(r for r, c in ROLE_CLASSES.items() if c - {GENERAL}))
 
 
 def _person(person_id: uuid.UUID) -> Person:

@@ -86,7 +86,7 @@ class Crowd:
         self.owners = [slug for slug, _ in owners]
         self.owner_weights = list(accumulate(w for _, w in owners))
         self.creators = {
-            slug: [(u, r) for u, r in roster.members[slug] if r != cat.ANALYST]
+            slug: [(u, r) for u, r in roster.members[slug] if r not in (cat.ANALYST, cat.ORG_ADMIN)]
             for slug in self.owners
         }
         self.partners = {

@@ -32,6 +32,9 @@ COUNTED = (
     "consent directives",
     "emergency accesses",
     "audit rows",
+    "directory organizations",
+    "directory locations",
+    "directory services",
 )
 
 
@@ -67,10 +70,17 @@ def build(*, scale: str, seed: int, progress: ProgressLike | None = None) -> dic
     """
     from carecircle.privacy.audit import audit_count
     from carecircle.synth import writer
+    from carecircle.synth.directory import check_directory_empty, plan_directory, write_directory
 
     progress = progress or NoProgress()
     community = plan(scale=scale, seed=seed)
     writer.check_empty(community)
+    # The Find help directory: Riverbend's listings (its partners linked), and at the larger
+    # scales a crowd across the region (50,000 services at the large scale).
+    directory = plan_directory(
+        scale=scale, seed=seed, partners=[(o.name, o.sector) for o in community.organizations]
+    )
+    check_directory_empty(directory)
     audit_before = audit_count()
     ctx = writer.write_partners(community, progress)
     progress.step("Clients", community.client_count)
@@ -83,4 +93,5 @@ def build(*, scale: str, seed: int, progress: ProgressLike | None = None) -> dic
     else:
         writer.write_clients(ctx, community.clients(), progress)
     ctx.counts["audit rows"] = audit_count() - audit_before
+    ctx.counts.update(write_directory(directory, progress))
     return {what: ctx.counts[what] for what in COUNTED}

@@ -104,7 +104,11 @@ class IdleTimeoutMiddleware:
 
 
 class RequireMFAMiddleware:
-    """Where MFA is required, a signed-in user without it may only set it up or sign out."""
+    """Where MFA is required, a signed-in user must have set it up *and* used it this session.
+
+    Without a factor they may only set one up or sign out. With one but no "mfa" record in the
+    session (a sign-in that went around allauth's MFA stage), the session is ended.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -115,6 +119,7 @@ class RequireMFAMiddleware:
             and request.user.is_authenticated
             and not request.path.startswith(ALWAYS_OPEN_PREFIXES)
         ):
+            from allauth.account.authentication import get_authentication_records
             from allauth.mfa.utils import is_mfa_enabled
 
             if not is_mfa_enabled(request.user):
@@ -122,6 +127,13 @@ class RequireMFAMiddleware:
                     return HttpResponse(status=403)
                 messages.warning(request, _("Set up two-step verification to continue."))
                 return HttpResponseRedirect(reverse("mfa_activate_totp"))
+            records = get_authentication_records(request, request.user)
+            if not any(record.get("method") == "mfa" for record in records):
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return HttpResponse(status=401)
+                messages.info(request, _("Sign in again with your two-step verification."))
+                return HttpResponseRedirect(f"{reverse('account_login')}?next={request.path}")
         return self.get_response(request)
 
 

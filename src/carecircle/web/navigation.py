@@ -29,6 +29,7 @@ def _items() -> list[NavItem]:
         NavItem(_("Clients"), "clients:list", roles_with(["general"])),
         NavItem(_("Emergency access reviews"), "privacy:emergency_reviews", ("org_admin",)),
         NavItem(_("Partners"), "web:partners"),
+        NavItem(_("Your listings"), "directory_partner:listings", ("org_admin", "coordinator")),
         NavItem(_("Notifications"), "notifications:inbox"),
         NavItem(_("Webhooks"), "notifications:webhooks", ("org_admin",)),
     ]

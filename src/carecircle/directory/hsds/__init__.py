@@ -1,0 +1,1 @@
+"""Open Referral HSDS 3.0: serialization, import and export."""
