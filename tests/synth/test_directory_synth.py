@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -239,6 +240,18 @@ def test_the_question_of_the_issue_has_an_answer(riverbend: dict[str, int]) -> N
     page = service_search(query, at=a_weekday_noon())
     assert page.total_items >= 1
     assert all(hit.distance_km is not None and hit.distance_km <= 20 for hit in page.items)
+    # What the Find help guide suggests trying in the demo.
+    guide = replace(query, term_codes=(), near=None, postal_code="62101")
+    found = {hit.service.name for hit in service_search(guide, at=a_weekday_noon()).items}
+    assert {"Same-day buprenorphine start", "Low-barrier buprenorphine at the hub"} <= found
+    beds = SearchQuery(text="shelter", postal_code="62106", radius_km=20, capacity_available=True)
+    found = {hit.service.name for hit in service_search(beds).items}
+    assert "Low-barrier overnight shelter" in found
+
+
+def test_riverbend_listings_are_open_but_the_one_marked_closed(riverbend: dict[str, int]) -> None:
+    closed = set(Service.objects.exclude(status="active").values_list("name", flat=True))
+    assert closed == {"Private telehealth booth"}
 
 
 def test_a_postal_code_finds_services_nearby(riverbend: dict[str, int]) -> None:

@@ -6,13 +6,14 @@ gives the same organizations, places, services, hours, languages, costs, capacit
 At every scale it starts with Riverbend's own listings
 (:data:`~carecircle.synth.directory_catalogue.RIVERBEND`: about 150 services at 60 locations in
 the county, its partners linked); the medium and large scales add a crowd of organizations in
-several hundred towns across the Midwest (50,000 services at about 20,000 locations for the
+several hundred towns across the Midwest (50,000 services at about 22,000 locations for the
 benchmarks), generated lazily, organization by organization, from per-organization seeds.
 
 ``write_directory(plan, progress)`` writes the plan with :class:`~carecircle.privacy.bulk.
-BulkInsert` (one ``executemany`` per table and batch, one transaction per batch) and then
-unfolds the opening hours and builds the search documents and the free-text index, in bulk,
-with the same kernels :mod:`carecircle.directory.services` uses one listing at a time.
+BulkInsert` (one ``executemany`` per table and batch, one transaction per batch of 2,000
+services), then has :mod:`carecircle.directory.services` unfold the opening hours and build the
+search documents and the free-text index, batch by batch, and refreshes the query planner's
+statistics.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -43,7 +44,7 @@ REGION = ((37.6, 43.6), (-95.5, -84.8))
 
 #: Changes when the same seed would plan a different directory (benchmarks reuse their data
 #: only when it matches).
-PLAN_VERSION = 2
+PLAN_VERSION = 3
 
 #: How many services written per transaction (and per progress step).
 WRITE_BATCH = 2000
@@ -297,8 +298,10 @@ def _service(
     languages: Sequence[str],
     domain: str,
     county: str,
-    stale: bool = False,
+    offer: dc.OfferSpec | None = None,
 ) -> ServicePlan:
+    """A service from its template; ``offer`` (Riverbend's listings) may pin what the demo
+    relies on: open or temporarily closed, room in its capacity, not verified for 180 days."""
     template = dc.TEMPLATES[template_key]
     service_id = _uuid(rng)
     langs = tuple(dict.fromkeys(("en", *languages, *template.languages)))
@@ -307,8 +310,16 @@ def _service(
     phone = _phone(rng)
     status = "active" if rng.random() >= 0.015 else "temporarily closed"
     verified = _verified_days_ago(rng)
-    if stale and verified <= 180:
-        verified += 181
+    capacities = _capacities(rng, template)
+    if offer is not None:
+        status = "temporarily closed" if offer.closed else "active"
+        if offer.stale and verified <= 180:
+            verified += 181
+        if offer.room:
+            capacities = tuple(
+                c if c.available else replace(c, available=max(1, c.maximum // 3))
+                for c in capacities
+            )
     area = (
         county
         if set(template.terms) & {dc.RURAL, dc.CRISIS, dc.TELEHEALTH} or confidential
@@ -326,7 +337,7 @@ def _service(
         languages=langs,
         cost=template.cost,
         documents=template.documents,
-        capacities=_capacities(rng, template),
+        capacities=capacities,
         phone=phone,
         verified_days_ago=verified,
         modified_days_ago=min(verified, rng.randint(0, 400)),
@@ -412,7 +423,7 @@ def _riverbend(rng: random.Random) -> list[OrganizationPlan]:
                     languages=listing.languages,
                     domain=domain,
                     county=dc.COUNTY,
-                    stale=offer.stale,
+                    offer=offer,
                 )
             )
         orgs.append(

@@ -1211,6 +1211,8 @@ class OfferSpec:
     sites: tuple[int, ...] = ()  # indexes into the organization's sites; () = all
     name: str | None = None
     stale: bool = False  # not verified for over 180 days (the demo's reminder and flag)
+    room: bool = False  # has room in its capacity (the guide's searches find it)
+    closed: bool = False  # temporarily closed (Riverbend's other listings are all active)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1299,7 +1301,7 @@ RIVERBEND: Sequence[ListingSpec] = (
             SiteSpec("Northside MOUD Clinic, Willow Bend satellite", "Willow Bend"),
         ),
         _offers(
-            "bup_same_day",
+            OfferSpec("bup_same_day", room=True),
             ("methadone", (0,)),
             "naltrexone",
             ("outpatient", (0,)),
@@ -1475,7 +1477,7 @@ RIVERBEND: Sequence[ListingSpec] = (
         _offers(
             ("housing_first", (0,)),
             ("coordinated_entry", (0,)),
-            ("shelter", (1,)),
+            OfferSpec("shelter", (1,), room=True),
             OfferSpec("coordinated_entry", (1,), "Rapid rehousing"),
         ),
         languages=("es",),
@@ -1684,7 +1686,10 @@ RIVERBEND: Sequence[ListingSpec] = (
         "Free telehealth booths and naloxone at the library.",
         None,
         (SiteSpec("Lower Ferry branch library", "Lower Ferry"),),
-        _offers("telehealth_booth", OfferSpec("naloxone", name="Naloxone at the library")),
+        _offers(
+            OfferSpec("telehealth_booth", closed=True),
+            OfferSpec("naloxone", name="Naloxone at the library"),
+        ),
         languages=("es", "zh"),
         domain="riverbendlibrary.example",
     ),
