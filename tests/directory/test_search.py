@@ -390,3 +390,71 @@ def test_a_page_is_a_fixed_number_of_queries(
 def test_works_on_this_database(fh: FindHelp) -> None:
     assert connection.vendor in {"sqlite", "postgresql"}
     assert fh.bup.search_document
+
+
+# --- the same question through the HSDS API -----------------------------------------------------
+
+
+def api_names(**params: Any) -> list[str]:
+    from django.test import Client as HttpClient
+
+    response = HttpClient().get("/api/hsds/services", params)
+    assert response.status_code == 200, response.content
+    return [item["name"] for item in response.json()["contents"]]
+
+
+def api_error(**params: Any) -> str:
+    from django.test import Client as HttpClient
+
+    response = HttpClient().get("/api/hsds/services", params)
+    assert response.status_code == 400, response.content
+    return str(response.json()["detail"])
+
+
+def test_the_api_asks_the_whole_question_with_carecircle_parameters(fh: FindHelp) -> None:
+    lat, lng = HERE
+    with time_machine.travel(NOON_CHICAGO, tick=False):
+        names_found = api_names(
+            search="buprenorphine",
+            taxonomy_term_id=str(taxonomy.term_id(taxonomy.BUP_SAME_DAY)),
+            proximity=f"{lat},{lng},20000",
+            language="fr",
+            open_now="true",
+            capacity_available="true",
+            free="true",
+        )
+        assert names_found == [fh.bup.name]
+        # Each extension narrows exactly as the search's own filter does.
+        for params, query in (
+            ({"proximity": f"{lat},{lng},20000"}, SearchQuery(near=HERE, radius_km=20)),
+            ({"language": "fr,en"}, SearchQuery(languages=("fr", "en"))),
+            ({"open_now": "true"}, SearchQuery(open_now=True)),
+            ({"capacity_available": "true"}, SearchQuery(capacity_available=True)),
+            ({"telehealth": "true"}, SearchQuery(telehealth=True)),
+            ({"postcode": POSTAL_CODE, "proximity": "20000"}, SearchQuery(near=HERE, radius_km=20)),
+        ):
+            from dataclasses import replace
+
+            every_status = replace(query, statuses=())
+            assert set(api_names(**params)) == found(every_status), params
+    # Nearest first, like the public page.
+    nearest = api_names(proximity=f"{lat},{lng}", per_page=100)
+    by_distance = names(SearchQuery(near=HERE, statuses=()), per_page=100)
+    assert nearest == by_distance
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"proximity": "here"}, "proximity"),
+        ({"proximity": "1000"}, "proximity"),
+        ({"open_now": "soon"}, "open_now"),
+        ({"capacity_available": "2"}, "capacity_available"),
+        ({"language": "fr;drop"}, "language"),
+        ({"postcode": "Z9Z 9Z9"}, "postcode"),
+    ],
+)
+def test_bad_carecircle_parameters_get_a_400_naming_them(
+    fh: FindHelp, params: dict[str, str], named: str
+) -> None:
+    assert api_error(**params).startswith(f"{named}:")

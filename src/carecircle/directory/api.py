@@ -44,7 +44,12 @@ from carecircle.directory.models import (
     Taxonomy,
     TaxonomyTerm,
 )
-from carecircle.directory.search import SearchQuery, build_search_sql, service_search
+from carecircle.directory.search import (
+    SearchQuery,
+    build_search_sql,
+    is_language_code,
+    service_search,
+)
 
 router = Router(auth=None, tags=["HSDS"])
 
@@ -161,6 +166,37 @@ class ServiceFilters(Schema):
     full: str | None = Field(None, description="true: fully nested objects.")
 
 
+class ServiceSearchParams(Schema):
+    """CareCircle's parameters beside the official ones: the rest of "who can start someone on
+    buprenorphine today, within 20 km, in French?" (HSDS leaves search parameters open)."""
+
+    postcode: str | None = Field(
+        None,
+        description="CareCircle: a postcode to search around; results sort by distance from "
+        "its centre (with proximity in metres, only those within that distance).",
+    )
+    proximity: str | None = Field(
+        None,
+        description="CareCircle: 'lat,lng,metres' (only services with a place within that "
+        "distance, nearest first), 'lat,lng' (nearest first), or metres from the postcode.",
+    )
+    language: str | None = Field(
+        None,
+        description="CareCircle: only services offered in one of these languages "
+        "(comma-separated codes, e.g. fr or fr,es; fr also matches fr-CA).",
+    )
+    open_now: str | None = Field(
+        None, description="CareCircle: true: only services open now (in each location's zone)."
+    )
+    capacity_available: str | None = Field(
+        None, description="CareCircle: true: only services with capacity available."
+    )
+    free: str | None = Field(None, description="CareCircle: true: only free services.")
+    telehealth: str | None = Field(
+        None, description="CareCircle: true: only services offered by telehealth."
+    )
+
+
 @dataclass(frozen=True)
 class _Paging:
     page: int
@@ -269,10 +305,32 @@ def hsds_root(request: HttpRequest) -> dict[str, str]:
 
 
 def _service_query(
-    params: ListParams, filters: ServiceFilters, *, text: bool = True
+    params: ListParams,
+    filters: ServiceFilters,
+    *,
+    text: bool = True,
+    extras: ServiceSearchParams | None = None,
 ) -> SearchQuery:
     term_id = _uuid("taxonomy_term_id", filters.taxonomy_term_id)
     modified_after = _datetime("modified_after", filters.modified_after)
+    more: dict[str, Any] = {}
+    if extras is not None:
+        place = _place(PlaceParams(postcode=extras.postcode, proximity=extras.proximity))
+        if place is not None:
+            more["near"], more["radius_km"] = place.point, place.radius_km
+        languages = tuple(
+            code.strip() for code in (extras.language or "").split(",") if code.strip()
+        )
+        for code in languages:
+            if not is_language_code(code):
+                raise _bad("language", f"{code!r} is not a language code (e.g. fr, fr-CA)")
+        more.update(
+            languages=languages,
+            open_now=_bool("open_now", extras.open_now),
+            capacity_available=_bool("capacity_available", extras.capacity_available),
+            free_only=_bool("free", extras.free),
+            telehealth=_bool("telehealth", extras.telehealth),
+        )
     return SearchQuery(
         text=(params.search or "") if text else "",
         taxonomy_term_ids=(term_id,) if term_id is not None else (),
@@ -282,6 +340,7 @@ def _service_query(
         modified_after=modified_after - timedelta(microseconds=1) if modified_after else None,
         # Other systems synchronise from this API: they must see inactive and defunct too.
         statuses=(),
+        **more,
     )
 
 
@@ -322,6 +381,7 @@ def hsds_services(
     request: HttpRequest,
     params: Query[ListParams],
     filters: Query[ServiceFilters],
+    extras: Query[ServiceSearchParams],
     minimal: str | None = None,
 ) -> Any:
     is_minimal = _bool("minimal", minimal)
@@ -329,7 +389,7 @@ def hsds_services(
     if is_minimal and full:
         raise _bad("minimal", "cannot be combined with full=true")
     paging = _paging(params, max_per_page=MAX_PER_PAGE_MINIMAL if is_minimal else MAX_PER_PAGE)
-    query = _service_query(params, filters)
+    query = _service_query(params, filters, extras=extras)
     loader = _service_loader(full=full, minimal=is_minimal)
     if paging.ndjson and not _has_service_filters(query):
         # Everything: walk the table by primary key (constant memory and cost per chunk).
@@ -588,6 +648,12 @@ def _has_service_filters(query: SearchQuery) -> bool:
         or query.taxonomy_id
         or query.organization_id
         or query.modified_after
+        or query.near is not None
+        or query.languages
+        or query.open_now
+        or query.capacity_available
+        or query.free_only
+        or query.telehealth
     )
 
 

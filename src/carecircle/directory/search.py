@@ -8,8 +8,9 @@ One selector, :func:`service_search`, answers it with one SQL query for the page
 behind the API and the public pages is the bare query a benchmark can time. Every filter is an
 ``AND``; within ``languages`` any of the languages matches.
 
-- free text: SQLite FTS5 (``directory_service_fts``, bm25) or PostgreSQL full-text search (a GIN
-  index on ``to_tsvector('simple', search_document)``, ts_rank); each word also matches as a
+- free text: SQLite FTS5 (``directory_service_fts``, bm25) or PostgreSQL full-text search (the
+  stored, GIN-indexed column ``search_vector`` = ``to_tsvector('simple', search_document)``,
+  ts_rank); each word also matches as a
   prefix, so "bup" finds "buprenorphine".
 - near a point or a postal code: a bounding box on the indexed latitude/longitude first, then
   the haversine distance; results sort by distance. Confidential locations are measured from a
@@ -126,6 +127,11 @@ class SearchPage:
 # --- The free-text index ----------------------------------------------------------------------
 
 
+def is_language_code(code: str) -> bool:
+    """A BCP 47-looking language code (``fr``, ``fr-CA``), any case."""
+    return bool(_LANGUAGE_RE.match(code.strip().lower()))
+
+
 def fts_rowid(service_id: UUID) -> int:
     """The FTS5 rowid of a service: the top 63 bits of its UUID (stable, positive)."""
     return service_id.int >> 65
@@ -137,8 +143,8 @@ def search_index_update(services: Iterable[Service]) -> None:
 
     On SQLite the index is the FTS5 table ``directory_service_fts`` (the document, keyed by
     :func:`fts_rowid`) and ``directory_service_fts_key`` (service id <-> that key), so a search
-    joins service and index through two integer-key lookups. PostgreSQL indexes the column
-    itself (a GIN expression index): nothing to do.
+    joins service and index through two integer-key lookups. PostgreSQL keeps a generated
+    ``search_vector`` column with a GIN index: nothing to do.
     """
     if connection.vendor != "sqlite":
         return
@@ -460,8 +466,9 @@ def build_search_sql(
         else:
             from_sql.append("CROSS JOIN to_tsquery('simple', %s) AS tq")
             from_params.append(tsquery(query.text))
-            rank_sql = "ts_rank(to_tsvector('simple', s.search_document), tq)"
-            q.filter("to_tsvector('simple', s.search_document) @@ tq")
+            # ``search_vector`` is a stored generated column (migration 0005), GIN-indexed.
+            rank_sql = "ts_rank(s.search_vector, tq)"
+            q.filter("s.search_vector @@ tq")
 
     # Distance without a radius (or telehealth, which reaches anywhere): every service, the
     # ones without a place on the map last.
