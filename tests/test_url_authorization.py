@@ -106,6 +106,9 @@ def operations() -> list[Operation]:
         for path, path_view in router.path_operations.items():
             for operation in path_view.operations:
                 full = re.sub("/+", "/", f"/api/{prefix}/{path}")
+                if not path:
+                    # A router's own root ("") has no trailing slash.
+                    full = full.rstrip("/")
                 for method in operation.methods:
                     found.append(Operation(method, full, operation.view_func))
     return found
@@ -133,7 +136,9 @@ def object_ids(riverbend: Riverbend) -> dict[str, Any]:
         organization=riverbend.ed, url="https://partner.example.org/hook"
     )
     listing = _directory_listing()
+    referral = _referral(riverbend, sam)
     return {
+        "referral_id": referral.pk,
         **listing,
         "client_id": sam.pk,
         "person_id": sam.person_id,
@@ -142,6 +147,28 @@ def object_ids(riverbend: Riverbend) -> dict[str, Any]:
         "notification_id": notification.pk,
         "endpoint_id": webhook.pk,
     }
+
+
+def _referral(town: Riverbend, client: Any) -> Any:
+    """A referral from the ED to the clinic, sent with the person's consent."""
+    from carecircle.referrals.services import referral_create
+
+    consent_record(
+        actor=town.actor("alice"),
+        person=client.person,
+        decision="permit",
+        data_classes=[DataClass.GENERAL, DataClass.SUBSTANCE_USE],
+        purposes=[Purpose.TREATMENT, Purpose.CARE_COORDINATION],
+        recipient_organizations=[town.clinic],
+    )
+    return referral_create(
+        actor=town.actor("alice"),
+        client=client,
+        receiving_organization=town.clinic,
+        data_class=DataClass.SUBSTANCE_USE,
+        purpose=Purpose.TREATMENT,
+        reason="Wants to start buprenorphine today.",
+    )
 
 
 def _directory_listing() -> dict[str, Any]:

@@ -6,6 +6,7 @@ Partner systems send ``Authorization: Bearer <token>``; a signed-in browser sess
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -89,6 +90,9 @@ def roles(*allowed: str) -> Callable[[F], F]:
             return func(request, *args, **kwargs)
 
         wrapper.required_roles = allowed_set  # type: ignore[attr-defined]
+        # Ninja reads the handler's parameters from the wrapper: give it the resolved ones, so
+        # a module using postponed annotations still gets its schemas.
+        wrapper.__signature__ = inspect.signature(func, eval_str=True)  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorator
@@ -110,10 +114,12 @@ def _register() -> None:
     from carecircle.clients.api import router as clients_router
     from carecircle.directory.api import router as hsds_router
     from carecircle.partners.api import router as partners_router
+    from carecircle.referrals.api import router as referrals_router
 
     api.add_router("/", partners_router)
     api.add_router("/clients", clients_router)
     api.add_router("/hsds", hsds_router)
+    api.add_router("/referrals", referrals_router)
 
 
 _register()

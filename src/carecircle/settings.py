@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "carecircle.notifications",
     "carecircle.directory",
     "carecircle.clients",
+    "carecircle.referrals",
     "carecircle.synth",
 ]
 
@@ -311,7 +312,11 @@ STATIC_ROOT = DATA_DIR / "static"
 NODE_MODULES = Path(env_str("CARECIRCLE_NODE_MODULES", str(PROJECT_DIR / "node_modules")))
 STATICFILES_DIRS = [
     (f"vendor/{name}", NODE_MODULES / package)
-    for name, package in {"htmx": "htmx.org/dist", "leaflet": "leaflet/dist"}.items()
+    for name, package in {
+        "htmx": "htmx.org/dist",
+        "leaflet": "leaflet/dist",
+        "signature_pad": "signature_pad/dist",
+    }.items()
     if (NODE_MODULES / package).is_dir()
 ]
 STORAGES = {

@@ -14,6 +14,7 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 urlpatterns = [
     path("", include("carecircle.web.urls")),
     path("clients/", include("carecircle.clients.urls")),
+    path("referrals/", include("carecircle.referrals.urls")),
     path("privacy/", include("carecircle.privacy.urls")),
     path("notifications/", include("carecircle.notifications.urls")),
     path("find-help/", include("carecircle.directory.urls")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import ENTRY_TEXT, UI, Community, visible
@@ -46,17 +48,22 @@ def test_consent_opens_harm_reduction_to_the_police_and_revocation_closes_it(
     assert "Police and justice need a consent naming their organization." in text
 
     # Alice records the person's consent: health and harm reduction, for the police, to treat.
+    # The person answers out loud; alice attests that she read it to them.
     alice.sign_in("alice")
     _open_the_record(alice)
     alice.click(alice.locator("main").get_by_role("link", name="Consent", exact=True))
-    alice.get_by_role("radio", name="Permit").check()
-    information = alice.get_by_role("group", name="Which information")
-    information.get_by_role("checkbox", name="Health", exact=True).check()
-    information.get_by_role("checkbox", name="Harm reduction").check()
-    alice.get_by_label("Shared with these organizations").select_option(label=community.police.name)
-    alice.get_by_role("group", name="For what").get_by_role("checkbox", name="Treatment").check()
-    alice.click(alice.get_by_role("button", name="Record", exact=True), shot="consent-recorded")
-    assert "Consent recorded." in alice.main_text()
+    alice.click(alice.locator("main").get_by_role("link", name="Record consent"))
+    alice.get_by_role("checkbox", name=community.police.name).check()
+    information = alice.get_by_role("group", name="2. Which kinds of information?")
+    information.get_by_role("checkbox", name=re.compile("^Health")).check()
+    information.get_by_role("checkbox", name=re.compile("^Harm reduction")).check()
+    purposes = alice.get_by_role("group", name="3. What for?")
+    purposes.get_by_role("checkbox", name=re.compile("^Care and treatment")).check()
+    alice.get_by_role("radio", name="Yes, they may see it").check()
+    alice.get_by_role("radio", name=re.compile("^Verbal consent")).check()
+    alice.get_by_role("checkbox", name=re.compile("^I read this consent aloud")).check()
+    alice.click(alice.get_by_role("button", name="Record the consent"), shot="consent-recorded")
+    assert "The worker attested" in alice.main_text()
 
     # Lee's next page load shows the harm-reduction entry. Health stays hidden: an outreach
     # worker's role never sees health data, whatever the consent says.
@@ -66,10 +73,11 @@ def test_consent_opens_harm_reduction_to_the_police_and_revocation_closes_it(
     assert not visible(text, health)
     assert "Health — Your role does not include this kind of information." in text
 
-    # Alice revokes; lee's very next page load no longer shows it.
-    alice.get_by_label("Reason").fill("The person asked to withdraw consent.")
-    alice.click(alice.get_by_role("button", name="Revoke"))
-    assert "Consent revoked." in alice.main_text()
+    # Alice withdraws it in one step from the record; lee's very next page load no longer
+    # shows it.
+    alice.visit(community.client_path())
+    alice.get_by_label("Why is it withdrawn?").fill("The person asked to withdraw consent.")
+    alice.click(alice.get_by_role("button", name="Withdraw this consent"))
 
     lee.visit(community.client_path())
     text = lee.main_text()

@@ -13,7 +13,7 @@ def test_a_clinician_walks_every_page_of_her_navigation(page: UI, community: Com
     page.sign_in("alice")
     nav = page.get_by_role("navigation", name="Main")
     labels = nav.get_by_role("link").all_inner_texts()
-    assert labels == ["Home", "Clients", "Partners", "Notifications"]
+    assert labels == ["Home", "Clients", "Referrals", "Partners", "Notifications"]
     for label in labels:
         link = nav.get_by_role("link", name=label, exact=True)
         page.click(link)

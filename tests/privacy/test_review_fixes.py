@@ -26,7 +26,7 @@ from django.urls import reverse
 
 import carecircle.settings
 from carecircle.cli import cli
-from carecircle.clients.models import Client
+from carecircle.clients.models import Client, ClientEntry
 from carecircle.partners.models import Role, Sector
 from carecircle.partners.services import token_create
 from carecircle.privacy import audit, chain, policy, selectors
@@ -814,3 +814,28 @@ def test_the_api_client_record_is_not_cached(riverbend: Riverbend) -> None:
         response = browser.get(f"/api/clients/{sam.pk}")
         assert response.status_code == 200
         assert "no-store" in response.get("Cache-Control", "")
+
+
+def test_a_note_by_a_treatment_program_is_left_out_for_readers_without_substance_use_access(
+    riverbend: Riverbend,
+) -> None:
+    """Shown unnamed, a note by a clinic other than the holder would say by elimination that
+    the person is known to a treatment program."""
+    sam = riverbend.client_record(name="Sam", classes=[])
+    alice = riverbend.actor("alice")
+    care_team_add(actor=alice, person=sam.person, organization=riverbend.housing)
+    care_team_add(actor=alice, person=sam.person, organization=riverbend.clinic)
+    carlos = riverbend.actor("carlos")
+    ClientEntry.objects.create(
+        client=sam,
+        data_class=DataClass.GENERAL,
+        organization=carlos.organization,
+        author_id=carlos.user_id,
+        body="Came by the clinic front desk.",
+    )
+    body = riverbend.http("hana").get(detail_url(sam)).content.decode()
+    assert "Came by the clinic front desk." not in body
+    assert CLINIC_NAME not in body
+    # The ED, which holds the record, sees the note and who wrote it.
+    body = riverbend.http("alice").get(detail_url(sam)).content.decode()
+    assert "Came by the clinic front desk." in body

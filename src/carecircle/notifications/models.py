@@ -20,6 +20,7 @@ class NotificationKind(models.TextChoices):
     REFERRAL_RECEIVED = "referral_received", _("A referral arrived for your organization")
     REFERRAL_UPDATED = "referral_updated", _("A referral you follow was updated")
     REFERRAL_OVERDUE = "referral_overdue", _("A referral is overdue")
+    REFERRAL_ESCALATED = "referral_escalated", _("An overdue referral was escalated to you")
     EMERGENCY_ACCESS = "emergency_access", _("Emergency access to a record needs your review")
     CONSENT_CHANGED = "consent_changed", _("A consent directive changed")
     OVERDOSE_ALERT = "overdose_alert", _("An overdose alert was issued")

@@ -93,11 +93,23 @@ def audit_append_many(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> 
             row["hash"] = chain.row_hash(key, last_hash, row)
             events.append(AuditEvent(prev_hash=last_hash, **row))
             last_seq, last_hash = row["seq"], row["hash"]
-        AuditEvent.objects.bulk_create(events)
+        _insert(events)
         head.last_seq, head.last_hash = last_seq, last_hash
         head.mac = chain.head_mac(key, last_seq, last_hash)
         head.save()
     return events
+
+
+def _insert(events: list[AuditEvent]) -> None:
+    """One ``executemany`` for the rows, whatever their number: a page of an inbox audits a
+    row per item and class, and ``bulk_create`` would split it into statements of ~45 rows on
+    SQLite (999 parameters), so the queries a page costs would grow with its size."""
+    from carecircle.privacy.bulk import BulkInsert  # bulk builds on this module
+
+    columns = [*chain.FIELDS, "prev_hash", "hash"]
+    BulkInsert(AuditEvent, columns).insert(
+        [tuple(getattr(event, name) for name in columns) for event in events]
+    )
 
 
 def audit_append(*, actor: Actor | None, **fields: Any) -> AuditEvent:

@@ -117,6 +117,14 @@ class ConsentDecision(models.TextChoices):
     DENY = "deny", _("Deny")
 
 
+class ConsentCapture(models.TextChoices):
+    """How the person gave the consent the worker recorded."""
+
+    SIGNATURE = "signature", _("Signed on screen")
+    VERBAL = "verbal", _("Verbal consent, attested by the worker")
+    PAPER = "paper", _("Signed on paper, kept on file")
+
+
 class ConsentDirective(models.Model):
     """A person's instruction about who may see which of their information, for what, until when.
 
@@ -147,6 +155,17 @@ class ConsentDirective(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     revocation_reason = models.TextField(blank=True)
+    # How it was given: the person's signature drawn on screen (a PNG data URL), or the
+    # recording worker's attestation that the person agreed out loud after hearing it read.
+    capture_method = models.CharField(
+        _("how the person consented"),
+        max_length=16,
+        choices=ConsentCapture.choices,
+        default=ConsentCapture.VERBAL,
+    )
+    signature = models.TextField(_("signature"), blank=True)
+    attestation = models.TextField(_("worker's attestation"), blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["person", "revoked_at"])]
@@ -200,6 +219,8 @@ class AuditAction(models.TextChoices):
     WRITE = "write", _("Write")
     EXPORT = "export", _("Export")
     EMERGENCY = "emergency", _("Emergency access")
+    # Sending data to another organization (a referral): the accounting of disclosures lists it.
+    DISCLOSE = "disclose", _("Disclosure to another organization")
 
 
 class AuditEvent(models.Model):

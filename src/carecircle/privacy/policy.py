@@ -113,6 +113,79 @@ def evaluate_many(
     }
 
 
+def evaluate_people(
+    *,
+    actor: Actor,
+    people: Iterable[Person],
+    data_classes: Iterable[str],
+    purpose: str,
+    at: datetime | None = None,
+) -> dict[object, dict[str, Decision]]:
+    """Decide several data classes of many people at once (a page of an inbox or a list),
+    in a fixed number of queries whatever the number of people: the same decisions
+    :func:`evaluate_many` gives one by one. Keyed by person id."""
+    now = at or timezone.now()
+    persons = {p.pk: p for p in people}
+    if not persons:
+        return {}
+    classes = list(dict.fromkeys(data_classes))
+    consents_by: dict[object, list[ConsentDirective]] = {pk: [] for pk in persons}
+    for consent in (
+        ConsentDirective.objects.filter(person_id__in=list(persons))
+        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=now))
+        .prefetch_related("recipient_organizations")
+    ):
+        consents_by[consent.person_id].append(consent)
+    teams: dict[object, set[int]] = {pk: set() for pk in persons}
+    for person_id, organization_id in (
+        CareTeamMember.objects.filter(person_id__in=list(persons), started_at__lte=now)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
+        .values_list("person_id", "organization_id")
+    ):
+        teams[person_id].add(organization_id)
+    emergencies: dict[object, int] = {}
+    for person_id, grant_id in (
+        EmergencyAccess.objects.filter(
+            person_id__in=list(persons),
+            user_id=actor.user_id,
+            organization=actor.organization,
+            granted_at__lte=now,
+            expires_at__gt=now,
+        )
+        .order_by("expires_at")
+        .values_list("person_id", "pk")
+    ):
+        emergencies[person_id] = grant_id
+    owner_ids = {p.owner_organization_id for p in persons.values()}
+    regimes = {
+        pk: str(regime or "")
+        for pk, regime in Organization.objects.filter(pk__in=owner_ids).values_list(
+            "pk", "jurisdiction__privacy_regime"
+        )
+    }
+    organization = actor.organization
+    decisions: dict[object, dict[str, Decision]] = {}
+    for pk, person in persons.items():
+        grant = emergencies.get(pk)
+        base: dict[str, object] = {
+            "organization_id": organization.pk,
+            "sector": organization.sector,
+            "role": actor.role,
+            "purpose": purpose,
+            "owner_organization_id": person.owner_organization_id,
+            "privacy_regime": regimes.get(person.owner_organization_id, ""),
+            "care_team_organization_ids": frozenset(teams[pk]),
+            "consents": consent_facts(consents_by[pk], at=now),
+            "emergency_access": grant is not None,
+            "emergency_access_id": grant,
+        }
+        decisions[pk] = {
+            data_class: rules.decide(rules.Facts(data_class=data_class, **base))  # type: ignore[arg-type]
+            for data_class in classes
+        }
+    return decisions
+
+
 def evaluate(
     *,
     actor: Actor,
@@ -125,3 +198,74 @@ def evaluate(
     return evaluate_many(
         actor=actor, person=person, data_classes=[data_class], purpose=purpose, at=at
     )[data_class]
+
+
+def disclosure_consent(
+    *,
+    person: Person,
+    recipient: Organization,
+    data_classes: Iterable[str],
+    purpose: str,
+    at: datetime | None = None,
+) -> ConsentDirective | None:
+    """The person's active consent that permits disclosing all of ``data_classes`` to the
+    ``recipient`` organization for ``purpose`` (a referral sends them there), or None.
+
+    Sending someone's information to another organization needs the person's say-so: owning
+    the record or the care team are bases for reading it, not for sending it elsewhere. A
+    refusal covering the recipient wins over any permit, and police and justice receive the
+    protected classes only under a consent naming their very organization (as in
+    :func:`rules.decide`). When one consent covers every class it is the one returned;
+    otherwise the one covering the most sensitive class (the last one given).
+    """
+    now = at or timezone.now()
+    classes = list(dict.fromkeys(data_classes))
+    if not classes:
+        return None
+    directives = {
+        str(c.id): c
+        for c in ConsentDirective.objects.filter(person=person)
+        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=now))
+        .prefetch_related("recipient_organizations")
+        .order_by("-recorded_at")
+    }
+    care_team = frozenset(
+        CareTeamMember.objects.filter(person=person, started_at__lte=now)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
+        .values_list("organization_id", flat=True)
+    )
+    facts = consent_facts(directives.values(), at=now)
+    police = recipient.sector == rules.POLICE_JUSTICE
+
+    def names(consent: rules.ConsentFact) -> bool:
+        return (
+            consent.names_organization(recipient.pk)
+            or recipient.sector in consent.sectors
+            or (consent.care_team and recipient.pk in care_team)
+        )
+
+    def specificity(consent: rules.ConsentFact) -> int:
+        if consent.names_organization(recipient.pk):
+            return 0
+        return 1 if recipient.sector in consent.sectors else 2
+
+    permits_by_class: list[list[str]] = []
+    for data_class in classes:
+        active = [c for c in facts if c.covers(data_class=data_class, purpose=purpose)]
+        if any(not c.permit and names(c) for c in active):
+            return None
+        if police and data_class in rules.PROTECTED_FROM_JUSTICE:
+            permits = [c for c in active if c.permit and c.names_organization(recipient.pk)]
+        else:
+            permits = [c for c in active if c.permit and names(c)]
+        if not permits:
+            return None
+        # A consent naming the organization is the most specific, then its sector, then the
+        # care team; the newest first among equals (the query's order).
+        permits.sort(key=specificity)
+        permits_by_class.append([c.id for c in permits])
+    everywhere = set(permits_by_class[0]).intersection(*permits_by_class[1:])
+    for consent_id in permits_by_class[-1]:
+        if consent_id in everywhere:
+            return directives[consent_id]
+    return directives[permits_by_class[-1][0]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from carecircle.partners.models import Sector
@@ -53,6 +53,46 @@ def person_read(
                 object_id=object_id or str(person.pk),
             )
             for data_class in classes
+        ],
+    )
+    return decisions
+
+
+def people_read(
+    *,
+    actor: Actor,
+    reads: Iterable[tuple[Person, Iterable[str], str, str | int]],
+    purpose: str,
+    action: str = AuditAction.READ,
+) -> dict[object, dict[str, Decision]]:
+    """Decide and audit reads of many people at once, in a fixed number of queries (a page of
+    an inbox or a list). ``reads`` holds, per object shown, ``(person, data classes,
+    object_type, object_id)``; one audit row is written per object and class. Returns the
+    decisions keyed by person id (a person shown twice is decided once)."""
+    wanted = list(reads)
+    people: dict[object, Person] = {}
+    classes: dict[str, None] = {}
+    for person, data_classes, _type, _id in wanted:
+        people[person.pk] = person
+        classes.update(dict.fromkeys(data_classes))
+    decisions = policy.evaluate_people(
+        actor=actor, people=people.values(), data_classes=classes, purpose=purpose
+    )
+    audit_append_many(
+        actor=actor,
+        entries=[
+            decision_entry(
+                decision=decisions[person.pk][data_class],
+                action=action,
+                purpose=purpose,
+                person_id=person.pk,
+                owner_organization_id=person.owner_organization_id,
+                data_class=data_class,
+                object_type=object_type,
+                object_id=object_id,
+            )
+            for person, data_classes, object_type, object_id in wanted
+            for data_class in dict.fromkeys(data_classes)
         ],
     )
     return decisions
@@ -112,11 +152,15 @@ def disclosure_list(*, actor: Actor, person: Person) -> QuerySet[AuditEvent]:
         purpose="payment_operations",
         object_type="accounting_of_disclosures",
     )
+    # Reads by anyone outside the holder, and what was sent out (a referral discloses the
+    # person's data to the receiving organization, whoever sends it).
+    read_elsewhere = Q(
+        action__in=[AuditAction.READ, AuditAction.EXPORT, AuditAction.EMERGENCY],
+        organization_id__isnull=False,
+    ) & ~Q(organization_id=person.owner_organization_id)
     events = (
         AuditEvent.objects.filter(person_id=person.pk, permitted=True)
-        .exclude(organization_id=person.owner_organization_id)
-        .exclude(organization_id__isnull=True)
-        .filter(action__in=[AuditAction.READ, AuditAction.EXPORT, AuditAction.EMERGENCY])
+        .filter(read_elsewhere | Q(action=AuditAction.DISCLOSE))
         .order_by("seq")
     )
     if actor.organization.sector == Sector.POLICE_JUSTICE:
@@ -163,6 +207,7 @@ __all__ = [
     "consent_list",
     "disclosure_list",
     "emergency_access_for_review",
+    "people_read",
     "person_read",
     "person_require",
 ]

@@ -5,6 +5,10 @@ Each is one transaction with its audit row; a refused request leaves nothing beh
 
 from __future__ import annotations
 
+import base64
+import binascii
+import struct
+import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -14,13 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecircle.partners.models import Organization, Role, Sector
+from carecircle.partners.models import Organization, PrivacyRegime, Role, Sector
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import rules
 from carecircle.privacy.audit import audit_append
 from carecircle.privacy.models import (
     AuditAction,
     CareTeamMember,
+    ConsentCapture,
     ConsentDecision,
     ConsentDirective,
     DataClass,
@@ -102,6 +107,167 @@ def _names_recorder(
     )
 
 
+#: A signature drawn on screen is a small PNG; anything bigger is not one, or not only one.
+SIGNATURE_MAX_BYTES = 200 * 1024
+SIGNATURE_DATA_URL_PREFIX = "data:image/png;base64,"
+#: Generous bounds for a phone or tablet canvas at twice its CSS size.
+SIGNATURE_MAX_SIDE = 4096
+ATTESTATION_MAX_LENGTH = 2000
+NOTE_MAX_LENGTH = 300
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+#: PNG colour type -> (samples per pixel, allowed bit depths).
+_PNG_COLOUR_TYPES: dict[int, tuple[int, frozenset[int]]] = {
+    0: (1, frozenset({1, 2, 4, 8, 16})),
+    2: (3, frozenset({8, 16})),
+    3: (1, frozenset({1, 2, 4, 8})),
+    4: (2, frozenset({8, 16})),
+    6: (4, frozenset({8, 16})),
+}
+
+
+def png_problem(data: bytes, *, max_side: int = SIGNATURE_MAX_SIDE) -> str | None:
+    """What is wrong with these bytes as a PNG image, or None for a sound one.
+
+    Walks every chunk (lengths and CRCs), checks the header, and inflates the image data with
+    a bound taken from the header, so neither a truncated file nor a decompression bomb passes.
+    """
+    if not data.startswith(_PNG_MAGIC):
+        return "not a PNG file"
+    pos = len(_PNG_MAGIC)
+    expected: int | None = None
+    interlaced = False
+    inflater = zlib.decompressobj()
+    inflated = 0
+    seen_data = False
+    first = True
+    while pos + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        end = pos + 12 + length
+        if end > len(data):
+            return "truncated"
+        body = data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[end - 4 : end])
+        if zlib.crc32(kind + body) != crc:
+            return "corrupt chunk"
+        if first and kind != b"IHDR":
+            return "no header"
+        first = False
+        if kind == b"IHDR":
+            if length != 13 or expected is not None:
+                return "bad header"
+            width, height, depth, colour, _compression, _filter, interlace = struct.unpack(
+                ">IIBBBBB", body
+            )
+            if not (0 < width <= max_side and 0 < height <= max_side):
+                return "image size out of range"
+            if colour not in _PNG_COLOUR_TYPES or depth not in _PNG_COLOUR_TYPES[colour][1]:
+                return "bad colour type"
+            if interlace not in (0, 1):
+                return "bad interlace method"
+            samples = _PNG_COLOUR_TYPES[colour][0]
+            row = (width * samples * depth + 7) // 8
+            interlaced = interlace == 1
+            # Adam7 spreads the rows over seven passes (fewer than 2h + 7 rows in all), each
+            # with its own filter byte and up to one byte of padding.
+            expected = height * (row + 1) + (4 * height + 14 if interlaced else 0)
+        elif kind == b"IDAT":
+            if expected is None:
+                return "no header"
+            seen_data = True
+            try:
+                inflated += len(inflater.decompress(body, expected + 1 - inflated))
+            except zlib.error:
+                return "corrupt image data"
+            if inflated > expected or inflater.unconsumed_tail:
+                return "image data larger than its header says"
+        elif kind == b"IEND":
+            if end != len(data):
+                return "data after the end"
+            if not seen_data or not inflater.eof or (not interlaced and inflated != expected):
+                return "incomplete image data"
+            return None
+        pos = end
+    return "truncated"
+
+
+def signature_problem(signature: str) -> str | None:
+    """Why this is not an acceptable on-screen signature (translated), or None."""
+    if not signature.startswith(SIGNATURE_DATA_URL_PREFIX):
+        return _("The signature must be a PNG image drawn on screen.")
+    encoded = signature[len(SIGNATURE_DATA_URL_PREFIX) :]
+    # Base64 is four characters for three bytes: refuse oversized input before decoding it.
+    if len(encoded) > (SIGNATURE_MAX_BYTES + 2) // 3 * 4:
+        return _("The signature image is too large (over %(kb)d KB). Clear it and sign again.") % {
+            "kb": SIGNATURE_MAX_BYTES // 1024
+        }
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return _("The signature could not be read. Clear it and sign again.")
+    if len(data) > SIGNATURE_MAX_BYTES:
+        return _("The signature image is too large (over %(kb)d KB). Clear it and sign again.") % {
+            "kb": SIGNATURE_MAX_BYTES // 1024
+        }
+    if png_problem(data) is not None:
+        return _("The signature is not a valid PNG image. Clear it and sign again.")
+    return None
+
+
+def _capture_errors(
+    *,
+    capture_method: str,
+    signature: str,
+    attestation: str,
+    explicit: bool,
+    needs_signature: bool,
+) -> dict[str, str]:
+    """How the person gave their consent: each method needs its own evidence.
+
+    ``explicit`` is False for callers that predate capture (demo data, imports): they record
+    the directive without evidence, shown as "not recorded".
+    """
+    errors: dict[str, str] = {}
+    if capture_method not in ConsentCapture.values:
+        errors["capture_method"] = _("Choose how the person gave their consent.")
+        return errors
+    if capture_method == ConsentCapture.SIGNATURE:
+        if not signature:
+            errors["signature"] = _("Ask the person to sign in the box, or choose another way.")
+        else:
+            problem = signature_problem(signature)
+            if problem:
+                errors["signature"] = problem
+    elif signature:
+        errors["signature"] = _("A signature drawn on screen goes with “Signed on screen”.")
+    if capture_method == ConsentCapture.VERBAL and explicit and not attestation:
+        errors["attestation"] = _(
+            "Attest that you read the consent to the person and they agreed out loud."
+        )
+    if len(attestation) > ATTESTATION_MAX_LENGTH:
+        errors["attestation"] = _("Keep the attestation under %(n)d characters.") % {
+            "n": ATTESTATION_MAX_LENGTH
+        }
+    if needs_signature and explicit and capture_method == ConsentCapture.VERBAL:
+        # 42 CFR 2.31(a)(8): a Part 2 consent carries the patient's signature (electronic is
+        # fine); a verbal agreement does not allow disclosing substance-use treatment records.
+        errors["capture_method"] = _(
+            "Sharing substance-use treatment information needs the person's signature "
+            "(42 CFR Part 2): ask them to sign on screen or on paper."
+        )
+    return errors
+
+
+def _owner_regime(person: Person) -> str:
+    regime = (
+        Organization.objects.filter(pk=person.owner_organization_id)
+        .values_list("jurisdiction__privacy_regime", flat=True)
+        .first()
+    )
+    return str(regime or "")
+
+
 def person_create(*, actor: Actor) -> Person:
     with transaction.atomic():
         person = Person.objects.create(owner_organization=actor.organization)
@@ -123,10 +289,21 @@ def consent_record(
     recipient_care_team: bool = False,
     period_start: datetime | None = None,
     period_end: datetime | None = None,
+    capture_method: str | None = None,
+    signature: str = "",
+    attestation: str = "",
+    note: str = "",
 ) -> ConsentDirective:
-    """Record a person's consent directive; errors name the field and nothing is written."""
+    """Record a person's consent directive; errors name the field and nothing is written.
+
+    ``capture_method`` says how the person gave it: ``signature`` (``signature`` holds the PNG
+    data URL drawn on screen), ``verbal`` (``attestation`` holds the worker's statement) or
+    ``paper`` (a signed form kept on file). Callers that leave it out record no evidence.
+    """
     _require_keeper(actor, person)
     errors: dict[str, str] = {}
+    attestation = attestation.strip()
+    note = note.strip()
     if decision not in ConsentDecision.values:
         errors["decision"] = _("Choose permit or deny.")
     if not data_classes or any(c not in DataClass.values for c in data_classes):
@@ -150,6 +327,22 @@ def consent_record(
             "Police and justice cannot record a consent that names themselves; the person's "
             "consent to them is recorded by another partner."
         )
+    is_part2 = (
+        decision == ConsentDecision.PERMIT
+        and DataClass.SUBSTANCE_USE in data_classes
+        and _owner_regime(person) == PrivacyRegime.US_PART2_HIPAA
+    )
+    errors.update(
+        _capture_errors(
+            capture_method=capture_method or ConsentCapture.VERBAL,
+            signature=signature,
+            attestation=attestation,
+            explicit=capture_method is not None,
+            needs_signature=is_part2,
+        )
+    )
+    if len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = _("Keep the note under %(n)d characters.") % {"n": NOTE_MAX_LENGTH}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -164,6 +357,10 @@ def consent_record(
             period_end=period_end,
             recorded_by_id=actor.user_id,
             recorded_for=actor.organization,
+            capture_method=capture_method or ConsentCapture.VERBAL,
+            signature=signature,
+            attestation=attestation,
+            note=note,
         )
         consent.recipient_organizations.set(organizations)
         _write_audit(
@@ -213,6 +410,23 @@ def care_team_add(
         )
         _write_audit(
             actor, person, object_type="care_team", object_id=member.pk, data_class="general"
+        )
+    return member
+
+
+def care_team_set_lead(*, actor: Actor, member: CareTeamMember) -> CareTeamMember:
+    """Make this current member the care team's one lead (the others stop being lead)."""
+    _require_keeper(actor, member.person)
+    if member.ended_at is not None:
+        raise ValidationError(_("This member has left the care team."))
+    with transaction.atomic():
+        CareTeamMember.objects.filter(person=member.person, is_lead=True).exclude(
+            pk=member.pk
+        ).update(is_lead=False)
+        member.is_lead = True
+        member.save(update_fields=["is_lead"])
+        _write_audit(
+            actor, member.person, object_type="care_team", object_id=member.pk, data_class="general"
         )
     return member
 

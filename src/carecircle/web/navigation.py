@@ -27,6 +27,7 @@ def _items() -> list[NavItem]:
     return [
         NavItem(_("Home"), "web:home"),
         NavItem(_("Clients"), "clients:list", roles_with(["general"])),
+        NavItem(_("Referrals"), "referrals:inbox", roles_with(["general"])),
         NavItem(_("Emergency access reviews"), "privacy:emergency_reviews", ("org_admin",)),
         NavItem(_("Partners"), "web:partners"),
         NavItem(_("Your listings"), "directory_partner:listings", ("org_admin", "coordinator")),

@@ -1,0 +1,1220 @@
+"""Writes for closed-loop referrals: create and send, move through the Gravity states, record
+the warm handoff and the outcome, reopen, and the follow-through (reminders, escalation).
+
+Every write here:
+
+- checks that the actor's organization is on the referral (the requesting side, the receiving
+  side, or both) and that the policy lets the actor see the person's general information;
+- checks the move against the pure kernel (:mod:`carecircle.referrals.states`);
+- runs in one transaction that locks the referral row and refuses a stale ``version``, so two
+  people acting at once cannot both win and nothing is silently overwritten;
+- bumps ``version``, writes a :class:`ReferralEvent` and an audit row, and after commit tells
+  the other side (in-app and email notifications with no person details, signed webhooks).
+
+Sending a referral discloses the person's information to another organization: it needs the
+person's consent naming that organization (or its sector, or the care team), and it leaves a
+DISCLOSE audit row per kind of information, which the person's accounting of disclosures lists.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import partial
+from typing import Any, NoReturn
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carecircle.clients.models import Client
+from carecircle.directory.models import Service
+from carecircle.notifications.models import NotificationKind
+from carecircle.notifications.services import notification_send, webhook_event_publish
+from carecircle.partners.models import Jurisdiction, Membership, Organization, Role
+from carecircle.partners.selectors import Actor
+from carecircle.privacy import policy
+from carecircle.privacy.audit import AuditEntry, audit_append_many, decision_entry
+from carecircle.privacy.models import (
+    REASON_TEXT,
+    AuditAction,
+    ConsentDirective,
+    DataClass,
+    Person,
+    Purpose,
+)
+from carecircle.privacy.rules import ROLE_CLASSES, Basis, Decision
+from carecircle.referrals import deadlines
+from carecircle.referrals.models import (
+    STATUS_LABELS,
+    Referral,
+    ReferralEvent,
+    ResponseDeadline,
+)
+from carecircle.referrals.states import (
+    CLOSED_STATES,
+    OPEN_STATES,
+    Enrollment,
+    Side,
+    Status,
+    TransitionError,
+    Urgency,
+    check_move,
+    check_reopen,
+    sides_for,
+)
+
+logger = logging.getLogger(__name__)
+
+REASON_MAX = 2000
+TEXT_MAX = 200
+FOLLOW_UP_BATCH = 500
+
+#: Referral work is care coordination or treatment: a write that names no purpose is allowed
+#: under the first of these the policy permits.
+WORK_PURPOSES: tuple[str, ...] = (Purpose.CARE_COORDINATION, Purpose.TREATMENT)
+
+#: Where an outcome takes the referral.
+OUTCOME_STATUS: dict[str, str] = {
+    Enrollment.ENROLLED: Status.COMPLETED,
+    Enrollment.NOT_ENROLLED: Status.FAILED,
+    Enrollment.WAITLISTED: Status.ON_HOLD,
+}
+
+#: ReferralEvent kinds.
+EVENT_CREATED = "created"
+EVENT_STATUS = "status"
+EVENT_APPOINTMENT = "appointment"
+EVENT_OUTCOME = "outcome"
+EVENT_REOPENED = "reopened"
+EVENT_REMINDED = "reminded"
+EVENT_ESCALATED = "escalated"
+
+
+class ReferralConflict(ValidationError):
+    """Someone changed the referral between the moment the person saw it and their change:
+    nothing was written. The message says what happened, in the reader's language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="conflict")
+
+
+@dataclass
+class BulkResult:
+    """A bulk action: the referrals changed, and why each of the others was not."""
+
+    done: list[Referral] = field(default_factory=list)
+    failed: dict[UUID, str] = field(default_factory=dict)
+
+
+def referral_link(referral_id: object) -> str:
+    """The only thing a notification or webhook says about a referral: where to look."""
+    return f"/referrals/{referral_id}/"
+
+
+def _status_word(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status)).lower()
+
+
+def _move_error(error: TransitionError) -> ValidationError:
+    """The kernel's refusal, in the reader's language, naming the field to fix."""
+    words = {k: _status_word(v) for k, v in error.params.items() if k in ("from", "to")}
+    if error.code == "unknown":
+        message = _("“%(to)s” is not a referral status.") % {"to": error.params.get("to", "")}
+    elif error.code == "already":
+        message = _("The referral is already %(to)s.") % words
+    elif error.code == "wrong_side":
+        owner = error.params.get("owner", "")
+        if Side.REQUESTER in owner and Side.RECEIVER not in owner:
+            message = _("Only the referring organization may do this.")
+        elif Side.RECEIVER in owner and Side.REQUESTER not in owner:
+            message = _("Only the receiving organization may do this.")
+        else:
+            message = _("Only the organizations on the referral may do this.")
+    elif error.code == "reason":
+        message = _("Say why, so the other organization knows.")
+    elif error.code == "not_reopenable":
+        message = _(
+            "Only a closed referral (completed, not completed, declined or cancelled) can be "
+            "reopened."
+        )
+    elif error.code == "reopen_declined":
+        message = _(
+            "Only the referring organization may reopen a referral that was never accepted."
+        )
+    else:
+        message = _("A referral that is %(from)s cannot become %(to)s.") % words
+    return ValidationError({error.field: message})
+
+
+def _withheld_text(decision: Decision) -> str:
+    return str(REASON_TEXT.get(decision.code, REASON_TEXT["no_basis"]))
+
+
+# --- Deadlines --------------------------------------------------------------------------------
+
+
+def _zone(jurisdiction: Jurisdiction) -> ZoneInfo:
+    try:
+        return ZoneInfo(jurisdiction.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _rule_of(row: ResponseDeadline) -> deadlines.DeadlineRule:
+    return deadlines.DeadlineRule(
+        hours=row.hours,
+        business_days=row.business_days,
+        escalate_after_hours=row.escalate_after_hours,
+    )
+
+
+def deadline_rule(*, jurisdiction_id: int, urgency: str) -> deadlines.DeadlineRule:
+    """The jurisdiction's own rule for this urgency, else the default."""
+    row = ResponseDeadline.objects.filter(jurisdiction_id=jurisdiction_id, urgency=urgency).first()
+    if row is not None:
+        return _rule_of(row)
+    return deadlines.DEFAULT_RULES.get(urgency, deadlines.DEFAULT_RULES[Urgency.ROUTINE])
+
+
+def deadline_rules() -> dict[tuple[int, str], deadlines.DeadlineRule]:
+    """Every jurisdiction's own rules, keyed by (jurisdiction id, urgency): one query."""
+    return {
+        (row.jurisdiction_id, row.urgency): _rule_of(row) for row in ResponseDeadline.objects.all()
+    }
+
+
+def _due_at(organization: Organization, urgency: str, sent: datetime) -> datetime:
+    # The receiving organization must answer, so its jurisdiction's clock and rules apply.
+    jurisdiction = organization.jurisdiction
+    rule = deadline_rule(jurisdiction_id=jurisdiction.pk, urgency=urgency)
+    return deadlines.due_at(sent, rule, _zone(jurisdiction))
+
+
+# --- Who is told ------------------------------------------------------------------------------
+
+
+def _members(organization_id: int, *, roles: Iterable[str] = ()) -> list[Any]:
+    """Active people of an organization who work with referrals (analysts never see them)."""
+    memberships = Membership.objects.filter(
+        organization_id=organization_id, is_active=True, user__is_active=True
+    ).exclude(role=Role.ANALYST)
+    wanted = list(roles)
+    if wanted:
+        memberships = memberships.filter(role__in=wanted)
+    return [m.user for m in memberships.select_related("user").order_by("pk")]
+
+
+def _tell(
+    *,
+    referral_id: UUID,
+    organization_id: int,
+    kind: str,
+    users: Sequence[Any] | None = None,
+    roles: Iterable[str] = (),
+    skip_user_id: int | None = None,
+) -> None:
+    """Notify people of one organization, and its partner systems, of a referral event. Runs
+    after commit; says nothing but the kind and the link."""
+    recipients = list(users) if users is not None else _members(organization_id, roles=roles)
+    if users is None and roles and not recipients:
+        # An organization without anyone in that role still hears of it.
+        recipients = _members(organization_id)
+    recipients = [u for u in recipients if u.pk != skip_user_id]
+    organization = Organization.objects.select_related("jurisdiction").get(pk=organization_id)
+    link = referral_link(referral_id)
+    notification_send(recipients=recipients, kind=kind, link=link, organization=organization)
+    webhook_event_publish(
+        organization=organization, kind=kind, link=link, object_id=str(referral_id)
+    )
+
+
+def _tell_requester(referral: Referral, *, kind: str, skip_user_id: int | None) -> None:
+    """The person who made the referral, while still at that organization; else everyone
+    there who works with referrals."""
+    requester_active = Membership.objects.filter(
+        organization_id=referral.requester_organization_id,
+        user_id=referral.requester_id,
+        is_active=True,
+        user__is_active=True,
+    ).exists()
+    users = [referral.requester] if requester_active else None
+    _tell(
+        referral_id=referral.pk,
+        organization_id=referral.requester_organization_id,
+        kind=kind,
+        users=users,
+        skip_user_id=skip_user_id,
+    )
+
+
+def _after_commit(func: Callable[[], None]) -> None:
+    # robust: the referral is committed by then; a notification hiccup is logged, not raised.
+    transaction.on_commit(func, robust=True)
+
+
+def _notify_other_side(
+    referral: Referral, *, acting: Side, was_draft: bool, actor: Actor, kind: str
+) -> None:
+    if acting == Side.REQUESTER:
+        if was_draft and kind != NotificationKind.REFERRAL_RECEIVED:
+            return  # the receiving organization never saw the draft
+        _after_commit(
+            partial(
+                _tell,
+                referral_id=referral.pk,
+                organization_id=referral.receiving_organization_id,
+                kind=kind,
+                skip_user_id=actor.user_id,
+            )
+        )
+    else:
+        _after_commit(partial(_tell_requester, referral, kind=kind, skip_user_id=actor.user_id))
+
+
+# --- Audit ------------------------------------------------------------------------------------
+
+
+def _entries(
+    *,
+    referral: Referral,
+    person: Person,
+    decisions: dict[str, Decision],
+    classes: Iterable[str],
+    action: str,
+    purpose: str,
+) -> list[AuditEntry]:
+    return [
+        decision_entry(
+            decision=decisions[data_class],
+            action=action,
+            purpose=purpose,
+            person_id=person.pk,
+            owner_organization_id=person.owner_organization_id,
+            data_class=data_class,
+            object_type="referral",
+            object_id=str(referral.pk) if referral.pk else "",
+        )
+        for data_class in dict.fromkeys(classes)
+    ]
+
+
+def _disclosures(
+    *, referral: Referral, person: Person, consent: ConsentDirective, purpose: str
+) -> list[AuditEntry]:
+    """The accounting of disclosures' rows: this person's information went to the receiving
+    organization, under this consent."""
+    return [
+        AuditEntry(
+            action=AuditAction.DISCLOSE,
+            permitted=True,
+            purpose=purpose,
+            person_id=person.pk,
+            owner_organization_id=person.owner_organization_id,
+            data_class=data_class,
+            basis=Basis.CONSENT.value,
+            consent_id=consent.pk,
+            object_type="referral",
+            object_id=str(referral.pk),
+        )
+        for data_class in dict.fromkeys([DataClass.GENERAL.value, referral.data_class])
+    ]
+
+
+def _refuse(
+    *,
+    actor: Actor,
+    person: Person,
+    decisions: dict[str, Decision],
+    purpose: str,
+    object_id: str = "",
+    message: str = "",
+) -> NoReturn:
+    """Record the refused attempt (it stays in the trail) and raise PermissionDenied."""
+    refused = {c: d for c, d in decisions.items() if not d.permitted}
+    audit_append_many(
+        actor=actor,
+        entries=[
+            decision_entry(
+                decision=decision,
+                action=AuditAction.WRITE,
+                purpose=purpose,
+                person_id=person.pk,
+                owner_organization_id=person.owner_organization_id,
+                data_class=data_class,
+                object_type="referral",
+                object_id=object_id,
+            )
+            for data_class, decision in refused.items()
+        ],
+    )
+    first = next(iter(refused.values()))
+    raise PermissionDenied(message or _withheld_text(first))
+
+
+def _require_referral_role(actor: Actor, *classes: str) -> None:
+    allowed = ROLE_CLASSES.get(actor.role, frozenset())
+    if DataClass.GENERAL not in allowed:
+        raise PermissionDenied(_("Your role does not work with referrals."))
+    if any(c not in allowed for c in classes):
+        raise PermissionDenied(_("Your role does not include this kind of information."))
+
+
+def _decide(
+    *, actor: Actor, person: Person, classes: Sequence[str], purpose: str | None
+) -> tuple[dict[str, Decision], str]:
+    """The policy's decisions for these classes, under the given purpose or the first work
+    purpose that permits general information."""
+    purposes = [purpose] if purpose else list(WORK_PURPOSES)
+    decisions: dict[str, Decision] = {}
+    for used in purposes:
+        decisions = policy.evaluate_many(
+            actor=actor, person=person, data_classes=classes, purpose=used
+        )
+        if decisions[DataClass.GENERAL].permitted:
+            return decisions, used
+    return decisions, purposes[0]
+
+
+# --- Create -----------------------------------------------------------------------------------
+
+
+def _clean_text(errors: dict[str, str], name: str, value: str, limit: int) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        errors[name] = _("Keep this under %(limit)d characters.") % {"limit": limit}
+    return value
+
+
+def _check_service(
+    errors: dict[str, str], service: Service | None, receiving_organization: Organization
+) -> None:
+    if service is None:
+        return
+    # The directory lists the service under its own organization, linked to the partner.
+    partner_id = getattr(service.organization, "partner_id", None)
+    if partner_id != receiving_organization.pk:
+        errors["service"] = _("This service is not offered by %(organization)s.") % {
+            "organization": receiving_organization.name
+        }
+    elif service.status != "active":
+        errors["service"] = _("This service is not taking referrals (it is not active).")
+
+
+def _check_capacity(service: Service | None, waitlist_ok: bool) -> None:
+    if service is None or waitlist_ok:
+        return
+    available = [c.available for c in service.capacities.all()]
+    if available and max(available) <= 0:
+        raise ValidationError(
+            {
+                "service": _(
+                    "%(service)s has no places available right now. Send the referral to its "
+                    "waitlist, or choose another service."
+                )
+                % {"service": service.name}
+            }
+        )
+
+
+def _no_consent(organization: Organization) -> ValidationError:
+    return ValidationError(
+        {
+            "consent": _(
+                "No consent allows sharing this with %(organization)s. Record the person's "
+                "consent first."
+            )
+            % {"organization": organization.name}
+        }
+    )
+
+
+def _find_consent(
+    *, person: Person, referral: Referral, organization: Organization, purpose: str
+) -> ConsentDirective | None:
+    """The consent for sending, or None for a referral within one organization (nothing
+    leaves it)."""
+    if referral.requester_organization_id == referral.receiving_organization_id:
+        return None
+    consent = policy.disclosure_consent(
+        person=person,
+        recipient=organization,
+        data_classes=[DataClass.GENERAL, referral.data_class],
+        purpose=purpose,
+    )
+    if consent is None:
+        raise _no_consent(organization)
+    return consent
+
+
+def referral_create(
+    *,
+    actor: Actor,
+    client: Client,
+    receiving_organization: Organization,
+    data_class: str,
+    purpose: str,
+    service: Service | None = None,
+    urgency: str = Urgency.ROUTINE,
+    reason: str = "",
+    do_not_contact: bool = False,
+    appointment_at: datetime | None = None,
+    accompanied_by: str = "",
+    transport: str = "",
+    handoff_notes: str = "",
+    send: bool = True,
+    waitlist_ok: bool = False,
+) -> Referral:
+    """Refer a person to another organization (or one of its directory services).
+
+    ``send=False`` keeps it as a draft for the requester alone. Sending needs the person's
+    consent to share their general information and ``data_class`` with the receiving
+    organization for ``purpose``; it is recorded as a disclosure. Errors name the field and
+    nothing is written.
+    """
+    errors: dict[str, str] = {}
+    if data_class not in DataClass.values:
+        errors["data_class"] = _("Choose a known kind of information.")
+    if urgency not in {u.value for u in Urgency}:
+        errors["urgency"] = _("Choose a known urgency.")
+    if purpose not in Purpose.values:
+        errors["purpose"] = _("Choose a known purpose of use.")
+    reason = _clean_text(errors, "reason", reason, REASON_MAX)
+    handoff_notes = _clean_text(errors, "handoff_notes", handoff_notes, REASON_MAX)
+    accompanied_by = _clean_text(errors, "accompanied_by", accompanied_by, TEXT_MAX)
+    transport = _clean_text(errors, "transport", transport, TEXT_MAX)
+    if not receiving_organization.is_active:
+        errors["receiving_organization"] = _("This organization no longer takes referrals.")
+    if appointment_at is not None and timezone.is_naive(appointment_at):
+        errors["appointment_at"] = _("Give the appointment's time zone.")
+    _check_service(errors, service, receiving_organization)
+    if errors:
+        raise ValidationError(errors)
+    _require_referral_role(actor, data_class)
+
+    person = client.person
+    classes = list(dict.fromkeys([DataClass.GENERAL.value, data_class]))
+    decisions = policy.evaluate_many(
+        actor=actor, person=person, data_classes=classes, purpose=purpose
+    )
+    if not all(d.permitted for d in decisions.values()):
+        _refuse(actor=actor, person=person, decisions=decisions, purpose=purpose)
+
+    now = timezone.now()
+    status = Status.REQUESTED if send else Status.DRAFT
+    referral = Referral(
+        client=client,
+        requester_organization=actor.organization,
+        requester_id=actor.user_id,
+        receiving_organization=receiving_organization,
+        service=service,
+        service_name=service.name if service is not None else "",
+        data_class=data_class,
+        status=status.value,
+        urgency=urgency,
+        reason=reason,
+        do_not_contact=do_not_contact,
+        appointment_at=appointment_at,
+        accompanied_by=accompanied_by,
+        transport=transport,
+        handoff_notes=handoff_notes,
+        created_at=now,
+        updated_at=now,
+    )
+    consent = _find_consent(
+        person=person, referral=referral, organization=receiving_organization, purpose=purpose
+    )
+    referral.consent = consent
+    _check_capacity(service, waitlist_ok)
+    if send:
+        referral.requested_at = now
+        referral.due_at = _due_at(receiving_organization, urgency, now)
+
+    with transaction.atomic():
+        referral.save(force_insert=True)
+        ReferralEvent.objects.create(
+            referral=referral,
+            kind=EVENT_CREATED,
+            to_status=status.value,
+            organization=actor.organization,
+            actor_id=actor.user_id,
+            at=now,
+        )
+        entries = _entries(
+            referral=referral,
+            person=person,
+            decisions=decisions,
+            classes=classes,
+            action=AuditAction.WRITE,
+            purpose=purpose,
+        )
+        if send and consent is not None:
+            entries += _disclosures(
+                referral=referral, person=person, consent=consent, purpose=purpose
+            )
+        audit_append_many(actor=actor, entries=entries)
+        if send:
+            _notify_other_side(
+                referral,
+                acting=Side.REQUESTER,
+                was_draft=True,
+                actor=actor,
+                kind=NotificationKind.REFERRAL_RECEIVED,
+            )
+    logger.info("referral %s created (%s)", referral.pk, status.value)
+    return referral
+
+
+# --- Changing a referral ----------------------------------------------------------------------
+
+
+@dataclass
+class _Change:
+    """What one write does to a referral (built while the row is locked)."""
+
+    fields: dict[str, Any]
+    event: dict[str, Any]
+    acting: Side
+    written: list[str] = field(default_factory=lambda: [DataClass.GENERAL.value])
+    notify: str = NotificationKind.REFERRAL_UPDATED
+    disclose: ConsentDirective | None = None
+
+
+@dataclass
+class _Context:
+    actor: Actor
+    referral: Referral  # locked, current
+    sides: frozenset[Side]
+    decisions: dict[str, Decision]
+    purpose: str
+    now: datetime
+
+
+def _load(referral_id: UUID | str) -> Referral:
+    return Referral.objects.select_related(
+        "client__person",
+        "requester",
+        "requester_organization",
+        "receiving_organization__jurisdiction",
+    ).get(pk=referral_id)
+
+
+def _conflict_stale(referral: Referral) -> ReferralConflict:
+    return ReferralConflict(
+        _(
+            "Someone else changed this referral while you had it open: it is now %(status)s. "
+            "Nothing was saved; look at it again and decide."
+        )
+        % {"status": _status_word(referral.status)}
+    )
+
+
+def _act(
+    *,
+    actor: Actor,
+    referral_id: UUID | str,
+    expected_version: int | None,
+    purpose: str | None,
+    classes: Callable[[Referral], Sequence[str]] = lambda referral: (),
+    change: Callable[[_Context], _Change],
+) -> Referral:
+    """The frame of every change: authorize, lock, check the version, apply, record, tell."""
+    _require_referral_role(actor)
+    referral = _load(referral_id)
+    person = referral.client.person
+    wanted = list(dict.fromkeys([DataClass.GENERAL.value, *classes(referral)]))
+    any_side = sides_for(
+        organization_id=actor.organization.pk,
+        requester_organization_id=referral.requester_organization_id,
+        receiving_organization_id=referral.receiving_organization_id,
+        status=Status.REQUESTED,
+    )
+    if not any_side:
+        _refuse(
+            actor=actor,
+            person=person,
+            decisions={DataClass.GENERAL.value: Decision(False, Basis.NONE, "not on the referral")},
+            purpose=purpose or WORK_PURPOSES[0],
+            object_id=str(referral.pk),
+            message=_("Only the organizations on a referral may change it."),
+        )
+    decisions, used = _decide(actor=actor, person=person, classes=wanted, purpose=purpose)
+    if not decisions[DataClass.GENERAL].permitted:
+        _refuse(
+            actor=actor,
+            person=person,
+            decisions={DataClass.GENERAL.value: decisions[DataClass.GENERAL]},
+            purpose=used,
+            object_id=str(referral.pk),
+        )
+
+    with transaction.atomic():
+        # of=("self",): lock the referral row only, not the joined rows.
+        current = (
+            Referral.objects.select_for_update(of=("self",))
+            .select_related("client__person")
+            .get(pk=referral.pk)
+        )
+        current.requester = referral.requester
+        current.requester_organization = referral.requester_organization
+        current.receiving_organization = referral.receiving_organization
+        if expected_version is not None and current.version != expected_version:
+            raise _conflict_stale(current)
+        sides = sides_for(
+            organization_id=actor.organization.pk,
+            requester_organization_id=current.requester_organization_id,
+            receiving_organization_id=current.receiving_organization_id,
+            status=current.status,
+        )
+        if not sides:
+            # Only a draft hides a referral from one of its organizations.
+            raise PermissionDenied(_("The referral has not been sent yet."))
+        now = timezone.now()
+        context = _Context(actor, current, sides, decisions, used, now)
+        was_draft = current.status == Status.DRAFT
+        step = change(context)
+        fields = {**step.fields, "updated_at": now, "version": current.version + 1}
+        # Conditional on the version read under the lock: even where the database takes no
+        # row locks (SQLite), a concurrent change makes this update match nothing.
+        updated = Referral.objects.filter(pk=current.pk, version=current.version).update(**fields)
+        if not updated:
+            raise _conflict_stale(current)
+        for name, value in fields.items():
+            setattr(current, name, value)
+        ReferralEvent.objects.create(
+            referral=current,
+            organization=actor.organization,
+            actor_id=actor.user_id,
+            at=now,
+            **step.event,
+        )
+        entries = _entries(
+            referral=current,
+            person=person,
+            decisions=decisions,
+            classes=step.written,
+            action=AuditAction.WRITE,
+            purpose=used,
+        )
+        if step.disclose is not None:
+            entries += _disclosures(
+                referral=current, person=person, consent=step.disclose, purpose=used
+            )
+        audit_append_many(actor=actor, entries=entries)
+        _notify_other_side(
+            current, acting=step.acting, was_draft=was_draft, actor=actor, kind=step.notify
+        )
+    return current
+
+
+def _send_fields(context: _Context) -> tuple[dict[str, Any], ConsentDirective | None]:
+    """A referral going (back) to the receiving organization: the consent is checked again
+    and the response clock starts."""
+    referral = context.referral
+    decision = context.decisions.get(referral.data_class)
+    if decision is None or not decision.permitted:
+        raise PermissionDenied(
+            _withheld_text(decision) if decision else _("You may not send this information.")
+        )
+    consent = _find_consent(
+        person=referral.client.person,
+        referral=referral,
+        organization=referral.receiving_organization,
+        purpose=context.purpose,
+    )
+    fields: dict[str, Any] = {
+        "requested_at": context.now,
+        "due_at": _due_at(referral.receiving_organization, referral.urgency, context.now),
+        "reminded_at": None,
+        "escalated_at": None,
+        "responded_at": None,
+    }
+    if consent is not None:
+        fields["consent"] = consent
+    return fields, consent
+
+
+def _already(context: _Context, to: str) -> ReferralConflict:
+    last = (
+        context.referral.events.filter(to_status=to).order_by("-at", "-pk").only("actor_id").first()
+    )
+    if last is not None and last.actor_id == context.actor.user_id:
+        return ReferralConflict(
+            _("The referral is already %(status)s.") % {"status": _status_word(to)}
+        )
+    return ReferralConflict(
+        _("This referral was already %(status)s by someone else. Nothing was changed.")
+        % {"status": _status_word(to)}
+    )
+
+
+def referral_transition(
+    *,
+    actor: Actor,
+    referral_id: UUID | str,
+    to: str,
+    reason: str = "",
+    expected_version: int | None = None,
+    purpose: str | None = None,
+) -> Referral:
+    """Move a referral to another state (accept, decline, cancel, put on hold...).
+
+    ``expected_version`` is the version the person saw; when someone changed the referral
+    since, or made this very move first, :class:`ReferralConflict` is raised and nothing
+    changes. A move the rules refuse raises a ValidationError naming ``status`` or ``reason``.
+    """
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationError(
+            {"reason": _("Keep this under %(limit)d characters.") % {"limit": REASON_MAX}}
+        )
+
+    def change(context: _Context) -> _Change:
+        referral = context.referral
+        if to == referral.status:
+            raise _already(context, to)
+        try:
+            move = check_move(status=referral.status, to=to, sides=context.sides, reason=reason)
+        except TransitionError as error:
+            raise _move_error(error) from None
+        fields: dict[str, Any] = {"status": to, "status_reason": reason}
+        disclose = None
+        notify = NotificationKind.REFERRAL_UPDATED
+        if referral.status == Status.DRAFT and to == Status.REQUESTED:
+            sent, disclose = _send_fields(context)
+            fields.update(sent)
+            notify = NotificationKind.REFERRAL_RECEIVED
+        if referral.status == Status.REQUESTED and to in (Status.ACCEPTED, Status.REJECTED):
+            fields["responded_at"] = context.now
+        if to in CLOSED_STATES:
+            fields["closed_at"] = context.now
+        return _Change(
+            fields=fields,
+            event={
+                "kind": EVENT_STATUS,
+                "from_status": referral.status,
+                "to_status": to,
+                "reason": reason,
+            },
+            acting=move.side,
+            notify=notify,
+            disclose=disclose,
+        )
+
+    return _act(
+        actor=actor,
+        referral_id=referral_id,
+        expected_version=expected_version,
+        purpose=purpose,
+        # Sending discloses the referral's information: the sender must be able to see it.
+        classes=lambda r: [r.data_class] if to == Status.REQUESTED else [],
+        change=change,
+    )
+
+
+def referral_send(
+    *,
+    actor: Actor,
+    referral_id: UUID | str,
+    expected_version: int | None = None,
+    purpose: str | None = None,
+) -> Referral:
+    """Send a draft: it becomes requested, the receiving organization is told and the
+    disclosure is recorded."""
+    return referral_transition(
+        actor=actor,
+        referral_id=referral_id,
+        to=Status.REQUESTED,
+        expected_version=expected_version,
+        purpose=purpose,
+    )
+
+
+def referral_record_appointment(
+    *,
+    actor: Actor,
+    referral_id: UUID | str,
+    appointment_at: datetime | None,
+    accompanied_by: str | None = None,
+    transport: str | None = None,
+    handoff_notes: str | None = None,
+    expected_version: int | None = None,
+    purpose: str | None = None,
+) -> Referral:
+    """Record the warm handoff: when, who goes with the person, how they get there.
+
+    Either organization may, while the referral is open (the receiving one once it was
+    sent). ``None`` leaves a detail as it was. Handoff notes carry the referral's kind of
+    information: only someone who may see that kind may write them.
+    """
+    errors: dict[str, str] = {}
+    if appointment_at is None:
+        errors["appointment_at"] = _("Give the appointment's date and time.")
+    elif timezone.is_naive(appointment_at):
+        errors["appointment_at"] = _("Give the appointment's time zone.")
+    texts: dict[str, str] = {}
+    for name, value, limit in (
+        ("accompanied_by", accompanied_by, TEXT_MAX),
+        ("transport", transport, TEXT_MAX),
+        ("handoff_notes", handoff_notes, REASON_MAX),
+    ):
+        if value is not None:
+            texts[name] = _clean_text(errors, name, value, limit)
+    if errors:
+        raise ValidationError(errors)
+
+    def change(context: _Context) -> _Change:
+        referral = context.referral
+        if referral.status not in OPEN_STATES:
+            raise ValidationError(
+                {
+                    "appointment_at": _(
+                        "This referral is closed: reopen it to record an appointment."
+                    )
+                }
+            )
+        fields: dict[str, Any] = {"appointment_at": appointment_at}
+        written = [DataClass.GENERAL.value]
+        for name in ("accompanied_by", "transport"):
+            if name in texts:
+                fields[name] = texts[name]
+        notes = texts.get("handoff_notes")
+        if notes is not None and notes != referral.handoff_notes:
+            decision = context.decisions.get(referral.data_class)
+            if decision is None or not decision.permitted:
+                if notes:
+                    raise ValidationError(
+                        {
+                            "handoff_notes": _(
+                                "You cannot write handoff notes on this referral: they hold a "
+                                "kind of information you do not see."
+                            )
+                        }
+                    )
+                # Someone who cannot see the notes leaves them as they are.
+            else:
+                fields["handoff_notes"] = notes
+                written.append(referral.data_class)
+        acting = Side.RECEIVER if Side.RECEIVER in context.sides else Side.REQUESTER
+        return _Change(
+            fields=fields,
+            event={
+                "kind": EVENT_APPOINTMENT,
+                "from_status": referral.status,
+                "to_status": referral.status,
+            },
+            acting=acting,
+            written=written,
+        )
+
+    return _act(
+        actor=actor,
+        referral_id=referral_id,
+        expected_version=expected_version,
+        purpose=purpose,
+        classes=lambda r: [r.data_class],
+        change=change,
+    )
+
+
+def _local_today(organization: Organization) -> date:
+    return timezone.now().astimezone(_zone(organization.jurisdiction)).date()
+
+
+def referral_record_outcome(
+    *,
+    actor: Actor,
+    referral_id: UUID | str,
+    enrollment: str,
+    outcome_on: date | None,
+    reason: str = "",
+    expected_version: int | None = None,
+    purpose: str | None = None,
+) -> Referral:
+    """The receiving organization records what came of it: enrolled (the referral is
+    completed), not enrolled (not completed; say why) or waitlisted (on hold)."""
+    errors: dict[str, str] = {}
+    reason = _clean_text(errors, "reason", reason, REASON_MAX)
+    if enrollment not in OUTCOME_STATUS:
+        errors["enrollment"] = _("Choose enrolled, not enrolled or waitlisted.")
+    if outcome_on is None:
+        errors["outcome_on"] = _("Give the date.")
+    if enrollment == Enrollment.NOT_ENROLLED and not reason:
+        errors["reason"] = _("Say why the person was not enrolled.")
+    if errors:
+        raise ValidationError(errors)
+    if enrollment == Enrollment.WAITLISTED and not reason:
+        reason = _("Waitlisted")
+
+    def change(context: _Context) -> _Change:
+        referral = context.referral
+        if Side.RECEIVER not in context.sides:
+            raise PermissionDenied(_("Only the receiving organization records the outcome."))
+        assert outcome_on is not None
+        if outcome_on > _local_today(referral.receiving_organization):
+            raise ValidationError({"outcome_on": _("The date cannot be in the future.")})
+        if referral.status == Status.REQUESTED:
+            raise ValidationError(
+                {"enrollment": _("Accept the referral first, then record its outcome.")}
+            )
+        target = OUTCOME_STATUS[enrollment]
+        fields: dict[str, Any] = {
+            "enrollment": enrollment,
+            "outcome_on": outcome_on,
+            "status_reason": reason,
+        }
+        if target != referral.status:
+            try:
+                check_move(status=referral.status, to=target, sides={Side.RECEIVER}, reason=reason)
+            except TransitionError as error:
+                raise _move_error(error) from None
+            fields["status"] = target
+            if target in CLOSED_STATES:
+                fields["closed_at"] = context.now
+        return _Change(
+            fields=fields,
+            event={
+                "kind": EVENT_OUTCOME,
+                "from_status": referral.status,
+                "to_status": target,
+                "reason": reason,
+            },
+            acting=Side.RECEIVER,
+        )
+
+    return _act(
+        actor=actor,
+        referral_id=referral_id,
+        expected_version=expected_version,
+        purpose=purpose,
+        change=change,
+    )
+
+
+def referral_reopen(
+    *,
+    actor: Actor,
+    referral_id: UUID | str,
+    reason: str,
+    expected_version: int | None = None,
+    purpose: str | None = None,
+) -> Referral:
+    """Reopen a closed referral, saying why. Its history stays; the receiving organization
+    resumes work it had accepted, otherwise it goes back to "requested" (the consent is checked
+    again and the response clock restarts)."""
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationError(
+            {"reason": _("Keep this under %(limit)d characters.") % {"limit": REASON_MAX}}
+        )
+
+    def change(context: _Context) -> _Change:
+        referral = context.referral
+        accepted = referral.responded_at is not None and referral.status != Status.REJECTED
+        try:
+            move = check_reopen(
+                status=referral.status, sides=context.sides, reason=reason, accepted=accepted
+            )
+        except TransitionError as error:
+            raise _move_error(error) from None
+        fields: dict[str, Any] = {
+            "status": move.to_status,
+            "status_reason": reason,
+            "closed_at": None,
+            "enrollment": "",
+            "outcome_on": None,
+            "reopened_count": referral.reopened_count + 1,
+        }
+        disclose = None
+        notify = NotificationKind.REFERRAL_UPDATED
+        if move.to_status == Status.REQUESTED:
+            sent, disclose = _send_fields(context)
+            fields.update(sent)
+            notify = NotificationKind.REFERRAL_RECEIVED
+        return _Change(
+            fields=fields,
+            event={
+                "kind": EVENT_REOPENED,
+                "from_status": referral.status,
+                "to_status": move.to_status,
+                "reason": reason,
+            },
+            acting=move.side,
+            notify=notify,
+            disclose=disclose,
+        )
+
+    return _act(
+        actor=actor,
+        referral_id=referral_id,
+        expected_version=expected_version,
+        purpose=purpose,
+        classes=lambda r: [r.data_class],
+        change=change,
+    )
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(str(m) for m in error.messages)
+    if isinstance(error, Referral.DoesNotExist):
+        return _("No such referral.")
+    return str(error) or _("You may not change this referral.")
+
+
+def referral_bulk_transition(
+    *,
+    actor: Actor,
+    referral_ids: Iterable[UUID | str],
+    to: str,
+    reason: str = "",
+    purpose: str | None = None,
+) -> BulkResult:
+    """The same move on many referrals, each on its own (one transaction each): those that
+    cannot move are reported with the reason, the others move."""
+    result = BulkResult()
+    for raw_id in dict.fromkeys(referral_ids):
+        try:
+            referral_id = raw_id if isinstance(raw_id, UUID) else UUID(str(raw_id))
+        except ValueError:
+            continue
+        try:
+            referral = referral_transition(
+                actor=actor, referral_id=referral_id, to=to, reason=reason, purpose=purpose
+            )
+        except (ValidationError, PermissionDenied, Referral.DoesNotExist) as error:
+            result.failed[referral_id] = _message(error)
+        else:
+            result.done.append(referral)
+    return result
+
+
+# --- Follow-through ---------------------------------------------------------------------------
+
+
+def _system_audit(referral: Referral) -> None:
+    """The worker's own write (no user): reminded or escalated."""
+    person_id, owner_id = referral.client.person_id, referral.client.person.owner_organization_id
+    audit_append_many(
+        actor=None,
+        entries=[
+            AuditEntry(
+                action=AuditAction.WRITE,
+                permitted=True,
+                purpose=Purpose.CARE_COORDINATION,
+                person_id=person_id,
+                owner_organization_id=owner_id,
+                data_class=DataClass.GENERAL,
+                object_type="referral",
+                object_id=str(referral.pk),
+            )
+        ],
+    )
+
+
+def _remind(referral: Referral, now: datetime) -> bool:
+    with transaction.atomic():
+        claimed = Referral.objects.filter(
+            pk=referral.pk, status=Status.REQUESTED, reminded_at__isnull=True
+        ).update(reminded_at=now)
+        if not claimed:
+            return False
+        ReferralEvent.objects.create(
+            referral=referral,
+            kind=EVENT_REMINDED,
+            from_status=Status.REQUESTED,
+            to_status=Status.REQUESTED,
+            organization_id=referral.receiving_organization_id,
+            at=now,
+        )
+        _system_audit(referral)
+        _after_commit(
+            partial(
+                _tell,
+                referral_id=referral.pk,
+                organization_id=referral.receiving_organization_id,
+                kind=NotificationKind.REFERRAL_OVERDUE,
+            )
+        )
+    return True
+
+
+def _escalate(referral: Referral, now: datetime) -> bool:
+    with transaction.atomic():
+        claimed = Referral.objects.filter(
+            pk=referral.pk, status=Status.REQUESTED, escalated_at__isnull=True
+        ).update(escalated_at=now)
+        if not claimed:
+            return False
+        ReferralEvent.objects.create(
+            referral=referral,
+            kind=EVENT_ESCALATED,
+            from_status=Status.REQUESTED,
+            to_status=Status.REQUESTED,
+            organization_id=referral.receiving_organization_id,
+            at=now,
+        )
+        _system_audit(referral)
+        _after_commit(
+            partial(
+                _tell,
+                referral_id=referral.pk,
+                organization_id=referral.receiving_organization_id,
+                kind=NotificationKind.REFERRAL_ESCALATED,
+                roles=[Role.ORG_ADMIN],
+            )
+        )
+        # The requester sees it: the event is on the referral, and they are told.
+        _after_commit(
+            partial(
+                _tell_requester, referral, kind=NotificationKind.REFERRAL_UPDATED, skip_user_id=None
+            )
+        )
+    return True
+
+
+def referrals_follow_up(*, now: datetime | None = None) -> dict[str, int]:
+    """Remind receiving organizations of referrals past their response deadline, then
+    escalate to their org admins (and tell the requester) once the jurisdiction's escalation
+    delay has passed too. Each referral is reminded once and escalated once, so running this
+    again changes nothing."""
+    now = now or timezone.now()
+    rules = deadline_rules()
+    counts = {"reminded": 0, "escalated": 0}
+    due = list(
+        Referral.objects.filter(status=Status.REQUESTED, due_at__lte=now)
+        .filter(Q(reminded_at__isnull=True) | Q(escalated_at__isnull=True))
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(due), FOLLOW_UP_BATCH):
+        batch = (
+            Referral.objects.filter(pk__in=due[start : start + FOLLOW_UP_BATCH])
+            .select_related("client__person", "receiving_organization", "requester")
+            .order_by("due_at", "pk")
+        )
+        for referral in batch:
+            if referral.due_at is None:
+                continue
+            if referral.reminded_at is None and _remind(referral, now):
+                counts["reminded"] += 1
+            if referral.escalated_at is None:
+                key = (referral.receiving_organization.jurisdiction_id, referral.urgency)
+                rule = rules.get(key) or deadlines.DEFAULT_RULES.get(
+                    referral.urgency, deadlines.DEFAULT_RULES[Urgency.ROUTINE]
+                )
+                if deadlines.escalate_at(referral.due_at, rule) <= now and _escalate(referral, now):
+                    counts["escalated"] += 1
+    if counts["reminded"] or counts["escalated"]:
+        logger.info(
+            "referrals follow-up: %d reminded, %d escalated",
+            counts["reminded"],
+            counts["escalated"],
+        )
+    return counts

@@ -1,0 +1,26 @@
+"""Periodic referral work run by the huey worker. Each task calls a service."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from carecircle.referrals import services
+
+logger = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def follow_up_referrals() -> dict[str, int]:
+    """Every quarter hour: remind the receiving organizations of referrals past their response
+    deadline, then escalate to their org admins and tell the requester. Safe to run again:
+    each referral is reminded once and escalated once."""
+    counts = services.referrals_follow_up()
+    logger.info(
+        "referral follow-up: %d reminder(s), %d escalation(s)",
+        counts["reminded"],
+        counts["escalated"],
+    )
+    return counts

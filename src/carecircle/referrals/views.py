@@ -1,0 +1,690 @@
+"""Referral pages: the inbox, one referral, a new referral. Thin edges over
+referrals.selectors (reads: policy + audit) and referrals.services (writes)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carecircle.clients.models import Client
+from carecircle.directory.models import Service, ServiceCapacity
+from carecircle.partners.models import Organization
+from carecircle.partners.selectors import Actor
+from carecircle.privacy.models import DataClass
+from carecircle.privacy.rules import ALL_CLASSES, ROLE_CLASSES
+from carecircle.privacy.selectors import person_require
+from carecircle.referrals import selectors, services
+from carecircle.referrals.forms import (
+    BULK_ACTIONS,
+    MOVE_LABELS,
+    AppointmentForm,
+    BulkActionForm,
+    InboxFilterForm,
+    OutcomeForm,
+    ReferralCreateForm,
+    ReopenForm,
+    TransitionForm,
+)
+from carecircle.referrals.models import STATUS_LABELS, Referral
+from carecircle.referrals.states import Status
+from carecircle.web.access import actor_of, role_required, roles_with
+
+#: Everyone whose role sees a person's name may work referrals; analysts never do.
+READERS = roles_with([DataClass.GENERAL])
+CONSENT_STATES: dict[str, Any] = {
+    "active": gettext_lazy("active"),
+    "pending": gettext_lazy("not yet in effect"),
+    "expired": gettext_lazy("expired"),
+    "revoked": gettext_lazy("revoked"),
+}
+PER_PAGE = 25
+SEARCH_RESULTS = 20
+#: Where the receiving organization records the outcome.
+WORKING = frozenset({Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD})
+
+
+def _zone(actor: Actor) -> str:
+    return str(actor.organization.jurisdiction.time_zone)
+
+
+def _purpose(request: HttpRequest) -> str:
+    return str(getattr(request, "purpose", ""))
+
+
+def _error_dict(exc: ValidationError) -> dict[str | None, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {
+            (None if field == "__all__" else field): messages_
+            for field, messages_ in exc.message_dict.items()
+        }
+    return {None: list(exc.messages)}
+
+
+def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+    for field, errors in _error_dict(exc).items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _short(referral_id: object) -> str:
+    """A referral named without any person-level detail."""
+    return str(referral_id)[:8]
+
+
+# --- the inbox ----------------------------------------------------------------------------------
+
+
+def _service_choices(actor: Actor, box: str) -> list[tuple[str, str]]:
+    """Services to filter by: the organization's own listings for what it receives; the
+    partners' listings for what it sends."""
+    if box == "incoming":
+        services_qs = Service.objects.filter(organization__partner=actor.organization)
+    else:
+        services_qs = Service.objects.filter(
+            organization__partner__isnull=False, organization__partner__is_active=True
+        )
+    rows = services_qs.order_by("name").values_list("pk", "name")[:200]
+    return [(str(pk), name) for pk, name in rows]
+
+
+def _query_without_page(query: QueryDict) -> str:
+    copy = query.copy()
+    copy.pop("page", None)
+    return copy.urlencode()
+
+
+@role_required(*READERS, person_level=True)
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    box = "outgoing" if request.GET.get("box") == "outgoing" else "incoming"
+    form = InboxFilterForm(
+        request.GET or None, services=_service_choices(actor, box), initial={"box": box}
+    )
+    form.is_valid()
+    # A bad value drops only that filter (the form says which); the others still apply.
+    cleaned: dict[str, Any] = getattr(form, "cleaned_data", {})
+    status = cleaned.get("status") or InboxFilterForm.OPEN
+    urgency = cleaned.get("urgency") or ""
+    service = cleaned.get("service") or ""
+    filters = selectors.InboxFilters(
+        box=box,
+        statuses=() if status in (InboxFilterForm.OPEN, InboxFilterForm.ALL) else (status,),
+        urgencies=(urgency,) if urgency else (),
+        overdue=bool(cleaned.get("overdue")),
+        service_id=uuid.UUID(service) if service else None,
+        open_only=status == InboxFilterForm.OPEN,
+    )
+    page_number = cleaned.get("page") or 1
+    result = selectors.referral_inbox(
+        actor=actor,
+        filters=filters,
+        purpose=_purpose(request),
+        page=page_number,
+        per_page=PER_PAGE,
+    )
+    base = _query_without_page(request.GET)
+    return render(
+        request,
+        "referrals/inbox.html",
+        {
+            "box": box,
+            "form": form,
+            "result": result,
+            "rows": result.rows,
+            "bulk_form": BulkActionForm(),
+            "bulk_actions": [
+                (key, label)
+                for key, (to, label) in BULK_ACTIONS.items()
+                # Accepting and starting work are the receiver's; cancelling is either side's.
+                if box == "incoming" or to == Status.CANCELLED
+            ],
+            "query": request.GET.urlencode(),
+            "page_base": f"?{base}&" if base else "?",
+            "previous_page": page_number - 1 if page_number > 1 else None,
+            "next_page": page_number + 1 if result.has_next else None,
+            "zone": _zone(actor),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _inbox_url(query: str) -> str:
+    # Rebuilt from its parts, so a posted "query" can only ever lead back to the inbox.
+    params = QueryDict(query[:2000]).copy()
+    keep = QueryDict(mutable=True)
+    for key in ("box", "status", "urgency", "overdue", "service", "page"):
+        if key in params:
+            keep.setlist(key, params.getlist(key)[:1])
+    encoded = keep.urlencode()
+    return reverse("referrals:inbox") + (f"?{encoded}" if encoded else "")
+
+
+@role_required(*READERS, person_level=True)
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """One action on many referrals; each succeeds or fails on its own, and the page says
+    which and why."""
+    actor = actor_of(request)
+    back = _inbox_url(request.POST.get("query", ""))
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(back)
+    result = services.referral_bulk_transition(
+        actor=actor,
+        referral_ids=[uuid.UUID(value) for value in form.cleaned_data["referral"]],
+        to=form.cleaned_data["to"],
+        reason=form.cleaned_data.get("reason", ""),
+        purpose=_purpose(request),
+    )
+    if result.done:
+        count = len(result.done)
+        messages.success(
+            request,
+            ngettext("%(count)d referral updated.", "%(count)d referrals updated.", count)
+            % {"count": count},
+        )
+    for referral_id, why in result.failed.items():
+        messages.error(
+            request,
+            _("Referral %(ref)s was not changed: %(why)s")
+            % {"ref": _short(referral_id), "why": why},
+        )
+    return redirect(back)
+
+
+# --- one referral -------------------------------------------------------------------------------
+
+
+def _view_or_404(request: HttpRequest, referral_id: uuid.UUID) -> Any:
+    try:
+        return selectors.referral_get(
+            actor=actor_of(request), referral_id=referral_id, purpose=_purpose(request)
+        )
+    except Referral.DoesNotExist:
+        raise Http404 from None
+
+
+def _capacities(referral: Referral) -> list[ServiceCapacity]:
+    if referral.service_id is None:
+        return []
+    return list(
+        ServiceCapacity.objects.filter(service_id=referral.service_id)
+        .select_related("unit")
+        .order_by("unit__name")
+    )
+
+
+#: What a history step is called, by its kind (referrals.services' ReferralEvent kinds); a
+#: change of state is named by where it went.
+EVENT_LABELS: dict[str, Any] = {
+    "reminded": gettext_lazy("Reminder sent to the receiving organization"),
+    "escalated": gettext_lazy("Escalated to the receiving organization's administrators"),
+    "appointment": gettext_lazy("Appointment recorded"),
+    "outcome": gettext_lazy("Outcome recorded"),
+    "reopened": gettext_lazy("Reopened"),
+}
+REASON_LABELS: dict[str, Any] = {
+    Status.REJECTED: gettext_lazy("Why decline?"),
+    Status.CANCELLED: gettext_lazy("Why cancel?"),
+    Status.ON_HOLD: gettext_lazy("Why put it on hold?"),
+    Status.FAILED: gettext_lazy("Why was it not completed?"),
+    Status.ENTERED_IN_ERROR: gettext_lazy("What was wrong? (optional)"),
+}
+
+
+def _event_label(kind: str, to_status: str) -> Any:
+    if kind in ("created", "status") and to_status == Status.REQUESTED:
+        return gettext_lazy("Sent")
+    if kind == "created":
+        return gettext_lazy("Drafted")
+    if kind in EVENT_LABELS:
+        label = EVENT_LABELS[kind]
+        if kind == "outcome" and to_status in STATUS_LABELS:
+            return f"{label}: {STATUS_LABELS[to_status]}"
+        return label
+    if to_status in STATUS_LABELS:
+        return STATUS_LABELS[to_status]
+    return kind.replace("_", " ").capitalize()
+
+
+def _timeline(events: Any) -> list[dict[str, Any]]:
+    items = []
+    for event in events:
+        organization = event.organization
+        person = event.actor
+        items.append(
+            {
+                "at": event.at,
+                "label": _event_label(event.kind, event.to_status),
+                "organization": organization.name if organization is not None else "",
+                "by": (person.get_full_name() or person.get_username()) if person else "",
+                "reason": event.reason,
+            }
+        )
+    return items
+
+
+def transition_form(to: str, data: Any = None, initial: Any = None) -> TransitionForm:
+    """One move's form; its fields get ids of their own (several share the page)."""
+    form = TransitionForm(data, initial=initial, auto_id=f"move-{to}-%s")
+    if to in REASON_LABELS:
+        form.fields["reason"].label = REASON_LABELS[to]
+    return form
+
+
+def appointment_form_for(
+    view: Any, *, bound: forms.Form | None = None, initial: Any = None
+) -> forms.Form:
+    form = bound or AppointmentForm(initial=initial, auto_id="appointment-%s")
+    if view.handoff_notes is None and "handoff_notes" in form.fields:
+        # The notes hold a kind of information this reader does not see: they are neither
+        # shown nor written from here.
+        del form.fields["handoff_notes"]
+    return form
+
+
+def _render_detail(
+    request: HttpRequest,
+    view: Any,
+    *,
+    bound: dict[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The referral page. ``bound`` replaces the blank form of that name with the one the
+    person sent, errors and all."""
+    bound = bound or {}
+    referral: Referral = view.referral
+    zone = _zone(actor_of(request))
+    version = {"expected_version": referral.version}
+    side = str(view.side)
+    moves = []
+    # The one-tap moves first, then those that ask why.
+    for to in sorted(view.moves, key=lambda move: move in REASON_LABELS):
+        key = f"move-{to}"
+        moves.append(
+            {
+                "to": to,
+                "label": MOVE_LABELS.get(to, to),
+                "shows_reason": to in REASON_LABELS,
+                "danger": to in (Status.REJECTED, Status.CANCELLED, Status.ENTERED_IN_ERROR),
+                "form": bound.get(key) or transition_form(to, initial={"to": to, **version}),
+            }
+        )
+    appointment_form = None
+    if referral.is_open:
+        appointment_form = appointment_form_for(
+            view,
+            bound=bound.get("appointment"),
+            initial={
+                **version,
+                "appointment_at": referral.appointment_at,
+                "accompanied_by": referral.accompanied_by,
+                "transport": referral.transport,
+                "handoff_notes": view.handoff_notes or "",
+            },
+        )
+    outcome_form = None
+    if side in ("receiver", "both") and referral.status in WORKING:
+        outcome_form = bound.get("outcome") or OutcomeForm(
+            initial={**version, "outcome_on": timezone.localdate(timezone=ZoneInfo(zone))},
+            auto_id="outcome-%s",
+        )
+    reopen_form = None
+    if view.can_reopen:
+        reopen_form = bound.get("reopen") or ReopenForm(initial=version, auto_id="reopen-%s")
+    withheld = list(view.withheld_reasons)
+    requester = referral.requester
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "view": view,
+            "referral": referral,
+            "overdue": view.overdue,
+            "moves": moves,
+            "appointment_form": appointment_form,
+            "outcome_form": outcome_form,
+            "reopen_form": reopen_form,
+            "capacities": _capacities(referral),
+            "consent": referral.consent,
+            "consent_state": CONSENT_STATES.get(referral.consent.state(), "")
+            if referral.consent
+            else "",
+            "requester_name": requester.get_full_name() or requester.get_username(),
+            "withheld": withheld,
+            "withheld_reason": withheld[0][1] if withheld else "",
+            "timeline": _timeline(view.events),
+            "zone": zone,
+        },
+        status=status,
+    )
+
+
+@role_required(*READERS, person_level=True)
+@require_GET
+def detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+    return _render_detail(request, _view_or_404(request, referral_id))
+
+
+def _change(
+    request: HttpRequest,
+    referral_id: uuid.UUID,
+    *,
+    key: str,
+    form: forms.Form,
+    write: Callable[[Actor, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """Validate ``form``, make the change; on a conflict say so and show the referral as it
+    is now; on any other refusal show the form again with the reasons."""
+    actor = actor_of(request)
+    here = reverse("referrals:detail", kwargs={"referral_id": referral_id})
+    if form.is_valid():
+        try:
+            write(actor, form.cleaned_data)
+        except services.ReferralConflict as exc:
+            # Someone changed it since the page was shown: nothing is overwritten.
+            messages.error(request, " ".join(exc.messages))
+            return redirect(here)
+        except Referral.DoesNotExist:
+            raise Http404 from None
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(here)
+    messages.error(request, _("The change was not saved: see the form below."))
+    return _render_detail(
+        request, _view_or_404(request, referral_id), bound={key: form}, status=400
+    )
+
+
+def _local(request: HttpRequest) -> Any:
+    """Date-times typed on these forms are in the jurisdiction's local time."""
+    return timezone.override(_zone(actor_of(request)))
+
+
+@role_required(*READERS, person_level=True)
+@require_POST
+def transition(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+    to = request.POST.get("to", "")
+    to = to if to in STATUS_LABELS else ""
+    form = transition_form(to, request.POST)
+
+    def write(actor: Actor, data: dict[str, Any]) -> object:
+        if data["to"] == Status.REQUESTED:
+            return services.referral_send(
+                actor=actor,
+                referral_id=referral_id,
+                expected_version=data["expected_version"],
+                purpose=_purpose(request),
+            )
+        return services.referral_transition(
+            actor=actor,
+            referral_id=referral_id,
+            to=data["to"],
+            reason=data.get("reason", ""),
+            expected_version=data["expected_version"],
+            purpose=_purpose(request),
+        )
+
+    return _change(
+        request,
+        referral_id,
+        key=f"move-{to}",
+        form=form,
+        write=write,
+        done=_("Referral updated."),
+    )
+
+
+@role_required(*READERS, person_level=True)
+@require_POST
+def appointment(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+    with _local(request):
+        form = AppointmentForm(request.POST, auto_id="appointment-%s")
+        if "handoff_notes" not in request.POST:
+            # Not on the page of someone who may not see them: leave them as they are.
+            del form.fields["handoff_notes"]
+        form.is_valid()
+
+    def write(actor: Actor, data: dict[str, Any]) -> object:
+        return services.referral_record_appointment(
+            actor=actor,
+            referral_id=referral_id,
+            appointment_at=data["appointment_at"],
+            accompanied_by=data.get("accompanied_by", ""),
+            transport=data.get("transport", ""),
+            handoff_notes=data.get("handoff_notes"),
+            expected_version=data["expected_version"],
+            purpose=_purpose(request),
+        )
+
+    return _change(
+        request,
+        referral_id,
+        key="appointment",
+        form=form,
+        write=write,
+        done=_("Appointment recorded."),
+    )
+
+
+@role_required(*READERS, person_level=True)
+@require_POST
+def outcome(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+    form = OutcomeForm(request.POST, auto_id="outcome-%s")
+
+    def write(actor: Actor, data: dict[str, Any]) -> object:
+        return services.referral_record_outcome(
+            actor=actor,
+            referral_id=referral_id,
+            enrollment=data["enrollment"],
+            outcome_on=data["outcome_on"],
+            reason=data.get("reason", ""),
+            expected_version=data["expected_version"],
+            purpose=_purpose(request),
+        )
+
+    return _change(
+        request,
+        referral_id,
+        key="outcome",
+        form=form,
+        write=write,
+        done=_("Outcome recorded."),
+    )
+
+
+@role_required(*READERS, person_level=True)
+@require_POST
+def reopen(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+    form = ReopenForm(request.POST, auto_id="reopen-%s")
+
+    def write(actor: Actor, data: dict[str, Any]) -> object:
+        return services.referral_reopen(
+            actor=actor,
+            referral_id=referral_id,
+            reason=data["reason"],
+            expected_version=data["expected_version"],
+            purpose=_purpose(request),
+        )
+
+    return _change(
+        request,
+        referral_id,
+        key="reopen",
+        form=form,
+        write=write,
+        done=_("Referral reopened."),
+    )
+
+
+# --- a new referral -----------------------------------------------------------------------------
+
+
+def _partner_services() -> QuerySet[Service]:
+    """Directory services of partner organizations: the ones a referral can reach."""
+    return Service.objects.filter(
+        status="active",
+        organization__partner__isnull=False,
+        organization__partner__is_active=True,
+    ).select_related("organization", "organization__partner")
+
+
+def _with_capacity(services_qs: QuerySet[Service]) -> QuerySet[Service]:
+    return services_qs.prefetch_related(
+        Prefetch(
+            "capacities",
+            queryset=ServiceCapacity.objects.select_related("unit").order_by("unit__name"),
+        )
+    )
+
+
+def _service_rows(found: list[Service]) -> list[dict[str, Any]]:
+    rows = []
+    for service in found:
+        capacities = list(service.capacities.all())
+        listing: Any = service.organization  # the directory organization, linked to a partner
+        rows.append(
+            {
+                "service": service,
+                "partner": listing.partner if listing is not None else None,
+                "capacities": capacities,
+                # Counted, and nothing free: the referral needs "waitlist anyway".
+                "full": bool(capacities) and all(c.available <= 0 for c in capacities),
+            }
+        )
+    return rows
+
+
+def _consent_link(client: Client) -> str:
+    for name, kwargs in (
+        ("clients:consent_new", {"client_id": client.pk}),
+        ("privacy:consents", {"person_id": client.person_id}),
+    ):
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return reverse("clients:detail", kwargs={"client_id": client.pk})
+
+
+def _client_for_referral(request: HttpRequest) -> Client:
+    raw = request.POST.get("client") or request.GET.get("client") or ""
+    if not raw.isdigit():
+        raise Http404
+    client = Client.objects.select_related("person").filter(pk=int(raw)).first()
+    if client is None:
+        raise Http404
+    # Naming the person on this page is a read of their general information: ask and audit.
+    person_require(
+        actor=actor_of(request),
+        person=client.person,
+        data_class=DataClass.GENERAL,
+        purpose=_purpose(request),
+        object_type="client",
+    )
+    return client
+
+
+@role_required(*READERS, person_level=True)
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    client = _client_for_referral(request)
+    query = request.GET.get("q", "").strip()[:100]
+    offered = _partner_services()
+    data_classes = [c for c in ALL_CLASSES if c in ROLE_CLASSES.get(actor.role, frozenset())]
+    with _local(request):
+        form = ReferralCreateForm(
+            request.POST or None,
+            services=offered,
+            organizations=Organization.objects.filter(is_active=True).order_by("name"),
+            data_classes=data_classes,
+            initial={"urgency": "routine", "data_class": DataClass.GENERAL},
+        )
+        valid = request.method == "POST" and form.is_valid()
+    consent_missing = False
+    if valid:
+        data = form.cleaned_data
+        try:
+            referral = services.referral_create(
+                actor=actor,
+                client=client,
+                receiving_organization=data["receiving_organization"],
+                data_class=data["data_class"],
+                purpose=_purpose(request),
+                service=data.get("service"),
+                urgency=data["urgency"],
+                reason=data.get("reason", ""),
+                do_not_contact=data.get("do_not_contact", False),
+                appointment_at=data.get("appointment_at"),
+                accompanied_by=data.get("accompanied_by", ""),
+                transport=data.get("transport", ""),
+                handoff_notes=data.get("handoff_notes", ""),
+                send="draft" not in request.POST,
+                waitlist_ok=data.get("waitlist_ok", False),
+            )
+        except ValidationError as exc:
+            errors = _error_dict(exc)
+            consent_missing = "consent" in errors
+            _add_errors(form, exc)
+        else:
+            if referral.status == Status.DRAFT:
+                messages.success(request, _("Referral saved as a draft."))
+            else:
+                messages.success(request, _("Referral sent."))
+            return redirect("referrals:detail", referral_id=referral.pk)
+
+    searched = offered
+    if query:
+        searched = searched.filter(
+            Q(name__icontains=query)
+            | Q(organization__name__icontains=query)
+            | Q(organization__partner__name__icontains=query)
+        )
+    found = list(_with_capacity(searched.order_by("name"))[:SEARCH_RESULTS])
+    chosen = _uuid_or_none(form["service"].value())
+    if chosen and str(chosen) not in {str(s.pk) for s in found}:
+        # Keep the service chosen before a new search (or an error) on the page.
+        found = list(_with_capacity(offered.filter(pk=chosen))) + found
+    return render(
+        request,
+        "referrals/create.html",
+        {
+            "client": client,
+            "form": form,
+            "query": query,
+            "service_rows": _service_rows(found),
+            "chosen_service": str(chosen or ""),
+            "consent_missing": consent_missing,
+            "consent_link": _consent_link(client),
+            "zone": _zone(actor),
+        },
+        status=400 if form.errors else 200,
+    )
