@@ -160,6 +160,7 @@ def _referral(town: Riverbend, client: Any) -> Any:
         data_classes=[DataClass.GENERAL, DataClass.SUBSTANCE_USE],
         purposes=[Purpose.TREATMENT, Purpose.CARE_COORDINATION],
         recipient_organizations=[town.clinic],
+        capture_method="paper",  # Part 2 needs the person's signature
     )
     return referral_create(
         actor=town.actor("alice"),

@@ -123,9 +123,12 @@ def test_the_ed_refers_the_clinic_accepts_and_the_ed_sees_it_closed(
     assert visible(row.inner_text(), "Urgent")
     carlos.click(row.get_by_role("link", name="Jordan Rivers"))
     text = carlos.main_text()
-    # An intake volunteer sees the person's name and the workflow, not the substance-use need.
+    # An intake volunteer sees the person's name, who referred them (to call back) and the
+    # workflow, not the substance-use need (the clinic's own service is its own business).
     assert not visible(text, NEED)
     assert visible(text, "Withheld.")
+    assert visible(text, SERVICE)
+    assert visible(text, community.ed.name)
     carlos.click(carlos.get_by_role("button", name="Accept", exact=True))
     assert "Referral updated." in carlos.main_text()
 

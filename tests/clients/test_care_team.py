@@ -121,9 +121,10 @@ def test_a_treatment_program_on_the_team_is_shown_only_to_those_permitted_substa
     riverbend: Riverbend,
 ) -> None:
     sam = team_of(riverbend)
-    # Hana is on the team but her role never sees substance-use data: the clinic is left out.
+    # Hana is on the team but her role never sees substance-use data: the clinic and the peer
+    # recovery network (being known to either is substance-use information) are left out.
     hana = care_team_get(actor=riverbend.actor("hana"), client_id=sam.pk, purpose=CARE)
-    assert names(hana) == [riverbend.housing.name, riverbend.peer.name]
+    assert names(hana) == [riverbend.housing.name]
     assert not hana.may_keep
     # Pat (peer worker, on the team) sees it once Sam's consent gives the team substance use.
     pat = care_team_get(actor=riverbend.actor("pat"), client_id=sam.pk, purpose=CARE)

@@ -30,12 +30,13 @@ row_values = st.fixed_dictionaries(
         "person_id": st.none() | st.uuids(),
         "owner_organization_id": st.none() | st.integers(1, 10**6),
         "data_class": st.sampled_from(["", "general", "health"]),
-        "action": st.sampled_from(["read", "write", "export", "emergency"]),
+        "action": st.sampled_from(["read", "write", "export", "emergency", "disclose"]),
         "permitted": st.booleans(),
         "basis": st.sampled_from(["", "own_record", "consent", "none"]),
         "consent_id": st.none() | st.uuids(),
         "object_type": st.sampled_from(["", "person", "client"]),
         "object_id": st.text(max_size=8),
+        "recipient_organization_id": st.none() | st.integers(1, 10**6),
     }
 )
 
@@ -100,7 +101,7 @@ Modified = tuple[list[dict[str, Any]], dict[str, Any], int, str]
 def one_field_modified(draw: st.DrawFn) -> Modified:
     rows, head = build_chain(draw(chains))
     index = draw(st.integers(0, len(rows) - 1))
-    name = draw(st.sampled_from([*chain.FIELDS, "prev_hash", "hash"]))
+    name = draw(st.sampled_from([*chain.COLUMNS, "prev_hash", "hash"]))
     original = rows[index][name]
     rows[index] = {**rows[index], name: different(original, draw)}
     return rows, head, index + 1, name
@@ -180,3 +181,18 @@ def test_verify_stops_at_the_limit() -> None:
 def test_naive_timestamps_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         chain.row_hash(KEY, chain.GENESIS, {"occurred_at": datetime(2025, 1, 1)})  # noqa: DTZ001
+
+
+@given(row_values)
+def test_a_field_added_later_leaves_the_hash_of_older_rows_unchanged(value: dict[str, Any]) -> None:
+    """Rows written before ``recipient_organization_id`` existed (None) hash as they did."""
+    import hashlib
+    import hmac
+
+    row = {"seq": 1, "occurred_at": T0, **value, "recipient_organization_id": None}
+    message = chain.GENESIS + "".join(
+        f"\x1e{name}\x1f{chain._canonical(row.get(name))}" for name in chain.FIELDS
+    )
+    before = hmac.new(KEY, message.encode(), hashlib.sha256).hexdigest()
+    assert chain.row_hash(KEY, chain.GENESIS, row) == before
+    assert chain.row_hash(KEY, chain.GENESIS, {**row, "recipient_organization_id": 7}) != before

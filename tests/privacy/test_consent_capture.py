@@ -144,6 +144,29 @@ def test_a_signature_that_is_not_a_png_data_url_is_refused(signature: str) -> No
     assert signature_problem(signature) is not None
 
 
+def test_a_decompression_bomb_is_refused_without_inflating_it() -> None:
+    """130 KB that would inflate to 134 MB (4096 x 4096 pixels of 16-bit RGBA)."""
+    import tracemalloc
+
+    width = height = 4096
+    row = b"\x00" * (width * 8 + 1)
+    packer = zlib.compressobj(9)
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 16, 6, 0, 0, 0)
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", data)
+        + _chunk(b"IEND", b"")
+    )
+    tracemalloc.start()
+    try:
+        assert png_problem(bomb) == "image too large"
+        assert tracemalloc.get_traced_memory()[1] < 8 * 1024 * 1024
+    finally:
+        tracemalloc.stop()
+
+
 def test_an_oversized_signature_is_refused() -> None:
     # Noise does not compress: a real 300x300 PNG of it is well over the limit.
     noise = random.Random(4).randbytes(300 * (1 + 300 * 4))

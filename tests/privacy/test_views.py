@@ -250,3 +250,31 @@ def test_someone_else_cannot_get_the_accounting(riverbend: Riverbend) -> None:
     url = reverse("privacy:disclosures", kwargs={"person_id": sam.person_id})
     assert riverbend.http("hana").get(url).status_code == 403
     assert riverbend.http("lee").get(url).status_code == 403
+
+
+def test_the_accounting_names_who_a_referral_sent_the_information_to(riverbend: Riverbend) -> None:
+    from carecircle.privacy.audit import audit_append
+    from carecircle.privacy.models import AuditAction
+
+    sam = riverbend.client_record(name="Sam")
+    alice = riverbend.actor("alice")
+    audit_append(
+        actor=alice,
+        action=AuditAction.DISCLOSE,
+        permitted=True,
+        purpose="treatment",
+        person_id=sam.person_id,
+        owner_organization_id=alice.organization.pk,
+        data_class="substance_use",
+        basis="consent",
+        object_type="referral",
+        object_id="r1",
+        recipient_organization_id=riverbend.clinic.pk,
+    )
+    url = reverse("privacy:disclosures", kwargs={"person_id": sam.person_id})
+    page = riverbend.http("alice").get(url).content.decode()
+    assert riverbend.clinic.name in page
+    assert f"sent by {riverbend.ed.name} with a referral" in page
+    lines = riverbend.http("alice").get(url, {"format": "csv"}).content.decode().splitlines()
+    assert lines[1].split(",")[1] == riverbend.clinic.name
+    assert lines[1].split(",")[-1] == riverbend.ed.name

@@ -92,6 +92,8 @@ def build_loop(town: Riverbend) -> Loop:
         data_classes=[DataClass.GENERAL, DataClass.SUBSTANCE_USE],
         purposes=[Purpose.TREATMENT, Purpose.CARE_COORDINATION],
         recipient_organizations=[town.clinic],
+        # 42 CFR Part 2: sharing substance-use information needs the person's signature.
+        capture_method="paper",
     )
     housing_consent = consent_record(
         actor=alice,

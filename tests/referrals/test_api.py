@@ -12,13 +12,26 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from carecircle.partners.services import token_create
-from carecircle.privacy.models import AuditAction, AuditEvent, DataClass
+from carecircle.privacy.models import AuditAction, AuditEvent, ConsentDirective, DataClass
+from carecircle.privacy.notices import PART2_REDISCLOSURE_NOTICE
+from carecircle.privacy.services import consent_revoke
 from carecircle.referrals.models import Referral
 from carecircle.referrals.states import Status
 from tests.fixtures import Riverbend, riverbend
-from tests.referrals.helpers import NEED, NOTES, Loop, loop
+from tests.referrals.helpers import NEED, NOTES, Loop, build_loop
 
-__all__ = ["loop", "riverbend"]
+__all__ = ["riverbend"]
+
+
+@pytest.fixture
+def loop(riverbend: Riverbend) -> Loop:
+    """The shared loop, with Sam's consent to the clinic signed on paper: substance-use
+    information goes to a Part 2 program only under a signed consent (42 CFR 2.31)."""
+    built = build_loop(riverbend)
+    ConsentDirective.objects.filter(pk=built.clinic_consent.pk).update(capture_method="paper")
+    built.clinic_consent.refresh_from_db()
+    return built
+
 
 BASE = "/api/referrals"
 
@@ -75,7 +88,7 @@ def test_alice_creates_a_referral_by_token(loop: Loop) -> None:
     assert body["client_name"] == "Sam Rivers"
     assert body["reason"] == NEED
     assert body["handoff_notes"] == NOTES
-    assert body["withheld"] == {}
+    assert body["withheld"] == []
     assert body["side"] == "requester"
     assert body["events"][0]["kind"] == "created"
     referral = Referral.objects.get(pk=body["id"])
@@ -129,8 +142,10 @@ def test_carlos_reads_with_the_substance_use_detail_withheld(sent: Referral, loo
     assert body["client_name"] == "Sam Rivers"
     assert body["reason"] is None
     assert body["handoff_notes"] is None
-    assert list(body["withheld"]) == [DataClass.SUBSTANCE_USE]
-    assert "role" in body["withheld"][DataClass.SUBSTANCE_USE]
+    # Why, without naming the kind of information (that would tell what it is about).
+    assert body["withheld"] == ["Your role does not include this kind of information."]
+    assert body["data_class"] is None
+    assert body["status_reason"] is None
     assert NEED not in response.content.decode()
     assert NOTES not in response.content.decode()
     assert body["moves"] == ["accepted", "rejected", "cancelled"]
@@ -248,7 +263,8 @@ def test_appointment_outcome_and_reopen(sent: Referral, loop: Loop) -> None:
     )
     assert done.status_code == 200
     assert done.json()["status"] == "completed"
-    assert done.json()["enrollment"] == "enrolled"
+    # (Whether carlos may see the outcome is the selectors' rule; it was recorded.)
+    assert Referral.objects.get(pk=sent.pk).enrollment == "enrolled"
     no_reason = carlos.post(f"/{sent.pk}/reopen", {})
     assert no_reason.status_code == 400
     assert set(no_reason.json()["errors"]) == {"reason"}
@@ -298,3 +314,49 @@ def test_the_openapi_describes_the_referrals_api(db: None) -> None:
     components = schema["components"]["schemas"]
     assert {"ReferralOut", "ReferralIn", "InboxOut", "StatusIn", "ErrorOut"} <= set(components)
     assert "withheld" in components["ReferralOut"]["properties"]
+
+
+# --- what may be withheld, and the Part 2 notice -------------------------------------------------
+
+
+def test_substance_use_content_outside_the_holder_carries_the_redisclosure_notice(
+    sent: Referral, loop: Loop
+) -> None:
+    town = loop.town
+    town.member("cleo", "clinic", "clinician")
+    # cleo (clinician) reads the substance-use reason, disclosed to the clinic under consent.
+    cleo = Api(town, "cleo", "treatment").get(f"/{sent.pk}").json()
+    assert cleo["reason"] == NEED
+    assert cleo["redisclosure_notice"] == str(PART2_REDISCLOSURE_NOTICE)
+    assert "42 CFR part 2" in cleo["redisclosure_notice"]
+    # The receiving clinic gets it even where its reader's role withholds the detail.
+    assert Api(town, "carlos").get(f"/{sent.pk}").json()["redisclosure_notice"]
+    inbox = Api(town, "cleo", "treatment").get("/inbox").json()
+    assert inbox["items"][0]["redisclosure_notice"] == str(PART2_REDISCLOSURE_NOTICE)
+    assert inbox["redisclosure_notice"] == str(PART2_REDISCLOSURE_NOTICE)
+    # The record's holder discloses; it is not told its own record is protected from it.
+    alice = Api(town, "alice", "treatment")
+    assert alice.get(f"/{sent.pk}").json()["redisclosure_notice"] is None
+    assert alice.get("/inbox", box="outgoing").json()["redisclosure_notice"] is None
+    # A housing referral carries no substance-use information.
+    housing = loop.refer_housing()
+    hana = Api(town, "hana").get(f"/{housing.pk}").json()
+    assert hana["reason"] is not None
+    assert hana["redisclosure_notice"] is None
+
+
+def test_the_inbox_shows_no_client_id_when_the_person_s_general_information_is_withheld(
+    sent: Referral, loop: Loop
+) -> None:
+    town = loop.town
+    consent_revoke(actor=town.actor("alice"), consent=loop.clinic_consent, reason="Withdrawn")
+    body = Api(town, "carlos").get("/inbox").json()
+    assert body["total"] == 1
+    item = body["items"][0]
+    assert item["client_id"] is None
+    assert item["client_name"] is None
+    assert item["reason"] is None
+    assert item["handoff_notes"] is None
+    assert item["status_reason"] is None
+    assert item["data_class"] is None
+    assert item["withheld"]

@@ -17,15 +17,26 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from carecircle.privacy.models import AuditAction, AuditEvent
+from carecircle.privacy.models import AuditAction, AuditEvent, ConsentDirective
 from carecircle.referrals import services
 from carecircle.referrals.models import Referral, ReferralEvent
 from carecircle.referrals.services import ReferralConflict
 from carecircle.referrals.states import Status
-from tests.fixtures import riverbend
-from tests.referrals.helpers import Loop, loop
+from tests.fixtures import Riverbend, riverbend
+from tests.referrals.helpers import Loop, build_loop
 
-__all__ = ["loop", "riverbend"]
+__all__ = ["riverbend"]
+
+
+@pytest.fixture
+def loop(riverbend: Riverbend) -> Loop:
+    """The shared loop, with Sam's consent to the clinic signed on paper: substance-use
+    information goes to a Part 2 program only under a signed consent (42 CFR 2.31)."""
+    built = build_loop(riverbend)
+    ConsentDirective.objects.filter(pk=built.clinic_consent.pk).update(capture_method="paper")
+    built.clinic_consent.refresh_from_db()
+    return built
+
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -195,3 +206,66 @@ def test_a_stale_appointment_is_refused_not_lost(loop: Loop, lingering: list[str
     else:
         assert referral.status == Status.ACCEPTED
         assert referral.appointment_at == at
+
+
+def test_an_accept_and_a_decline_at_the_same_moment_the_loser_is_told(
+    loop: Loop, lingering: list[str]
+) -> None:
+    # No expected_version: the loser's move no longer fits the state the winner left, and it
+    # is told what happened (409), not that the move "cannot" be made (400).
+    loop.town.member("cleo", "clinic", "clinician")
+    referral = loop.refer()
+    results = race(
+        accept(loop, "carlos", referral),
+        lambda: services.referral_transition(
+            actor=loop.town.actor("cleo"),
+            referral_id=referral.pk,
+            to="rejected",
+            reason="No slot today",
+        ),
+    )
+    assert sorted(kind for kind, _value in results) == ["error", "ok"]
+    error = next(value for kind, value in results if kind == "error")
+    assert isinstance(error, ReferralConflict), error
+    referral.refresh_from_db()
+    if referral.status == Status.ACCEPTED:
+        assert error.messages[0].startswith(
+            "This referral was accepted by someone else a moment ago."
+        )
+    else:
+        assert referral.status == Status.REJECTED
+        assert error.messages[0].startswith(
+            "This referral was declined by someone else a moment ago."
+        )
+    assert referral.version == 2
+    assert ReferralEvent.objects.filter(referral=referral, kind="status").count() == 1
+
+
+def test_a_send_and_a_consent_revocation_at_once_never_send_without_consent(
+    loop: Loop,
+) -> None:
+    # The send locks the consent it relies on: either the revocation comes first and the send
+    # is refused, or the send commits first and the referral carries the consent then revoked
+    # (the follow-up worker puts it on hold).
+    from carecircle.privacy.models import ConsentDirective
+    from carecircle.privacy.services import consent_revoke
+
+    draft = loop.refer(send=False)
+    consent = ConsentDirective.objects.get(pk=loop.clinic_consent.pk)
+    results = race(
+        lambda: services.referral_send(actor=loop.town.actor("alice"), referral_id=draft.pk),
+        lambda: consent_revoke(actor=loop.town.actor("alice"), consent=consent, reason="No"),
+    )
+    sent, revoked = results
+    assert revoked[0] == "ok", revoked
+    draft.refresh_from_db()
+    consent.refresh_from_db()
+    assert consent.revoked_at is not None
+    if sent[0] == "ok":
+        assert draft.status == Status.REQUESTED
+        sent_rows = AuditEvent.objects.filter(
+            action=AuditAction.DISCLOSE, permitted=True, object_id=str(draft.pk)
+        )
+        assert all(row.occurred_at <= consent.revoked_at for row in sent_rows)
+    else:
+        assert draft.status == Status.DRAFT

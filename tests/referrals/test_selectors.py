@@ -14,16 +14,34 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from carecircle.privacy.models import AuditAction, AuditEvent, DataClass, Purpose
+from carecircle.privacy.models import (
+    AuditAction,
+    AuditEvent,
+    ConsentCapture,
+    ConsentDirective,
+    DataClass,
+    Purpose,
+)
 from carecircle.privacy.services import care_team_add, consent_record, consent_revoke
 from carecircle.referrals import selectors, services
 from carecircle.referrals.models import Referral
 from carecircle.referrals.selectors import InboxFilters
 from carecircle.referrals.states import Status
-from tests.fixtures import riverbend
-from tests.referrals.helpers import HOUSING_NEED, NEED, NOTES, Loop, loop
+from tests.fixtures import Riverbend, riverbend
+from tests.referrals.helpers import HOUSING_NEED, NEED, NOTES, Loop, build_loop
 
-__all__ = ["loop", "riverbend"]
+__all__ = ["riverbend"]
+
+
+@pytest.fixture
+def loop(riverbend: Riverbend) -> Loop:
+    """The shared loop, with Sam's consent to the clinic signed on paper (42 CFR 2.31)."""
+    built = build_loop(riverbend)
+    ConsentDirective.objects.filter(pk=built.clinic_consent.pk).update(
+        capture_method=ConsentCapture.PAPER
+    )
+    built.clinic_consent.refresh_from_db()
+    return built
 
 
 def inbox(loop: Loop, who: str, **filters: Any) -> selectors.InboxPage:
@@ -106,9 +124,11 @@ def test_lee_sees_no_mental_health_reason_without_a_consent_naming_police(loop: 
         actor=town.actor("alice"),
         person=loop.sam.person,
         decision="permit",
-        data_classes=[DataClass.GENERAL, DataClass.MENTAL_HEALTH],
+        # Being referred to the police is justice information too.
+        data_classes=[DataClass.GENERAL, DataClass.MENTAL_HEALTH, DataClass.JUSTICE],
         purposes=[Purpose.CARE_COORDINATION],
         recipient_organizations=[town.police],
+        capture_method=ConsentCapture.PAPER,
     )
     referral = loop.refer(
         receiving_organization=town.police,
@@ -213,9 +233,11 @@ def test_the_inbox_query_count_does_not_grow_with_the_page(loop: Loop) -> None:
             actor=loop.town.actor("alice"),
             person=person.person,
             decision="permit",
-            data_classes=[DataClass.GENERAL],
+            # Being referred to a treatment clinic is substance-use information.
+            data_classes=[DataClass.GENERAL, DataClass.SUBSTANCE_USE],
             purposes=[Purpose.CARE_COORDINATION, Purpose.TREATMENT],
             recipient_organizations=[loop.town.clinic],
+            capture_method=ConsentCapture.PAPER,
         )
         people.append(person)
     for n in range(60):
@@ -227,10 +249,10 @@ def test_the_inbox_query_count_does_not_grow_with_the_page(loop: Loop) -> None:
     assert len(small) == len(large) <= 12
     # The audit rows of the page go in one statement (executemany) on both databases.
     assert small_inserts == large_inserts == 1
-    # One audit row per row and class read.
+    # One audit row per row and class read: the name and the referral's effective kinds.
     before = AuditEvent.objects.count()
     page = inbox(loop, "carlos", per_page=50)
-    expected = sum(len({DataClass.GENERAL, r.referral.data_class}) for r in page.rows)
+    expected = sum(len({DataClass.GENERAL, *r.effective_classes}) for r in page.rows)
     assert AuditEvent.objects.count() - before == expected
 
 
@@ -261,6 +283,18 @@ def test_referral_get_for_each_side(loop: Loop) -> None:
     assert carlos.reason is None
     assert carlos.handoff_notes is None
     assert carlos.withheld == [DataClass.SUBSTANCE_USE]
+    # The reason is among its details; the service asked for is one of the clinic's own, and
+    # an emergency department's name says nothing sensitive: the intake worker must know
+    # whom to call back.
+    assert carlos.service_name == "Same-day buprenorphine start"
+    assert carlos.requester_organization_name == loop.town.ed.name
+    assert carlos.other_organization_name == loop.town.ed.name
+    assert carlos.receiving_organization_name == loop.town.clinic.name  # his own
+    assert carlos.client_id == loop.sam.pk
+    assert [e.reason for e in carlos.events] == [None]
+    assert alice.service_name == "Same-day buprenorphine start"
+    assert alice.other_organization_name == loop.town.clinic.name
+    assert alice.events[0].organization_name == loop.town.ed.name
     # Being referred to a treatment program is Part 2 information the clinic received.
     assert carlos.shows_part2_notice
     assert carlos.moves == ["accepted", "rejected", "cancelled"]
@@ -347,6 +381,7 @@ def test_a_care_team_organization_sees_the_workflow_of_the_history(loop: Loop) -
         data_classes=[DataClass.GENERAL, DataClass.SUBSTANCE_USE],
         purposes=[Purpose.CARE_COORDINATION],
         recipient_care_team=True,
+        capture_method=ConsentCapture.PAPER,
     )
     bup = loop.refer()
     pat = selectors.referral_history(

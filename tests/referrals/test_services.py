@@ -19,7 +19,7 @@ from carecircle.notifications.models import (
     WebhookEndpoint,
 )
 from carecircle.partners.models import Role
-from carecircle.privacy.models import AuditAction, AuditEvent, DataClass, Purpose
+from carecircle.privacy.models import AuditAction, AuditEvent, ConsentDirective, DataClass, Purpose
 from carecircle.privacy.selectors import disclosure_list
 from carecircle.privacy.services import care_team_add, consent_record, consent_revoke
 from carecircle.referrals import services
@@ -27,9 +27,20 @@ from carecircle.referrals.models import Referral, ReferralEvent
 from carecircle.referrals.services import ReferralConflict
 from carecircle.referrals.states import Status
 from tests.fixtures import Riverbend, riverbend
-from tests.referrals.helpers import NEED, NOTES, Loop, kinds_of, listing, loop
+from tests.referrals.helpers import NEED, NOTES, Loop, build_loop, kinds_of, listing
 
-__all__ = ["loop", "riverbend"]
+__all__ = ["riverbend"]
+
+
+@pytest.fixture
+def loop(riverbend: Riverbend) -> Loop:
+    """The shared loop, with Sam's consent to the clinic signed on paper: substance-use
+    information goes to a Part 2 program only under a signed consent (42 CFR 2.31)."""
+    built = build_loop(riverbend)
+    ConsentDirective.objects.filter(pk=built.clinic_consent.pk).update(capture_method="paper")
+    built.clinic_consent.refresh_from_db()
+    return built
+
 
 LINK = re.compile(r"^/referrals/[0-9a-f-]{36}/$")
 
@@ -72,8 +83,8 @@ def test_a_draft_waits_for_the_requester_and_is_sent_later(
     assert draft.due_at is None
     assert kinds_of("carlos", loop.town) == []
     assert not AuditEvent.objects.filter(action=AuditAction.DISCLOSE).exists()
-    # The clinic cannot act on a draft it has not received.
-    with pytest.raises(PermissionDenied):
+    # The clinic cannot act on a draft it has not received: to it, the draft does not exist.
+    with pytest.raises(Referral.DoesNotExist):
         loop.accept(draft)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -87,7 +98,7 @@ def test_a_draft_waits_for_the_requester_and_is_sent_later(
     assert AuditEvent.objects.filter(action=AuditAction.DISCLOSE, object_id=str(draft.pk)).count()
 
 
-def test_no_consent_is_a_clear_error_and_nothing_is_written(loop: Loop) -> None:
+def test_no_consent_is_a_clear_error_and_only_the_refusal_is_written(loop: Loop) -> None:
     before = AuditEvent.objects.count()
     with pytest.raises(ValidationError) as caught:
         loop.refer(receiving_organization=loop.town.peer, service=None)
@@ -97,7 +108,13 @@ def test_no_consent_is_a_clear_error_and_nothing_is_written(loop: Loop) -> None:
     assert not Referral.objects.exists()
     assert not ReferralEvent.objects.exists()
     assert not Notification.objects.exists()
-    assert AuditEvent.objects.count() == before
+    # The refused disclosure stays in the trail (and never in the accounting: not permitted).
+    refused = AuditEvent.objects.filter(seq__gt=before)
+    assert {(e.action, e.permitted, e.data_class) for e in refused} == {
+        (AuditAction.DISCLOSE, False, DataClass.GENERAL),
+        (AuditAction.DISCLOSE, False, DataClass.SUBSTANCE_USE),
+    }
+    assert {e.recipient_organization_id for e in refused} == {loop.town.peer.pk}
 
 
 def test_a_consent_for_general_only_does_not_send_substance_use(loop: Loop) -> None:
@@ -131,11 +148,12 @@ def test_a_revoked_consent_no_longer_allows_sending(loop: Loop) -> None:
 
 def test_police_need_a_consent_naming_them_for_health_information(loop: Loop) -> None:
     town = loop.town
+    # Being referred to police is justice information too (the sector's implied class).
     consent_record(
         actor=town.actor("alice"),
         person=loop.sam.person,
         decision="permit",
-        data_classes=[DataClass.GENERAL, DataClass.MENTAL_HEALTH],
+        data_classes=[DataClass.GENERAL, DataClass.MENTAL_HEALTH, DataClass.JUSTICE],
         purposes=[Purpose.CARE_COORDINATION],
         recipient_sectors=["police_justice"],
     )
@@ -152,7 +170,7 @@ def test_police_need_a_consent_naming_them_for_health_information(loop: Loop) ->
         actor=town.actor("alice"),
         person=loop.sam.person,
         decision="permit",
-        data_classes=[DataClass.GENERAL, DataClass.MENTAL_HEALTH],
+        data_classes=[DataClass.GENERAL, DataClass.MENTAL_HEALTH, DataClass.JUSTICE],
         purposes=[Purpose.CARE_COORDINATION],
         recipient_organizations=[town.police],
     )
@@ -168,6 +186,7 @@ def test_a_care_team_consent_covers_a_care_team_organization(loop: Loop) -> None
         data_classes=[DataClass.GENERAL, DataClass.SUBSTANCE_USE],
         purposes=[Purpose.CARE_COORDINATION],
         recipient_care_team=True,
+        capture_method="paper",
     )
     with pytest.raises(ValidationError):
         loop.refer(receiving_organization=town.peer, service=None, purpose="care_coordination")
@@ -628,6 +647,7 @@ def test_separate_consents_per_kind_of_information_together_allow_sending(
         data_classes=[DataClass.SUBSTANCE_USE],
         purposes=[Purpose.TREATMENT],
         recipient_organizations=[town.clinic],
+        capture_method="paper",
     )
     referral = services.referral_create(
         actor=alice,
@@ -636,8 +656,11 @@ def test_separate_consents_per_kind_of_information_together_allow_sending(
         data_class=DataClass.SUBSTANCE_USE,
         purpose=Purpose.TREATMENT,
     )
-    # The referral carries the consent for its most sensitive information.
+    # The referral carries the consent for its most sensitive information; each disclosure
+    # row names the consent that covers its kind of information.
     assert referral.consent == substance_use
     disclosed = AuditEvent.objects.filter(action=AuditAction.DISCLOSE, object_id=str(referral.pk))
-    assert {str(e.consent_id) for e in disclosed} == {str(substance_use.pk)}
-    assert general.pk != substance_use.pk
+    assert {(e.data_class, str(e.consent_id)) for e in disclosed} == {
+        (DataClass.GENERAL, str(general.pk)),
+        (DataClass.SUBSTANCE_USE, str(substance_use.pk)),
+    }

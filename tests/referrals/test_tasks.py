@@ -11,19 +11,32 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from huey.contrib.djhuey import HUEY
 
 from carecircle.notifications.models import Notification, NotificationKind
 from carecircle.partners.models import Jurisdiction, Role
 from carecircle.partners.services import jurisdiction_create, organization_create
-from carecircle.privacy.models import DataClass, Purpose
-from carecircle.privacy.services import consent_record
-from carecircle.referrals import selectors, tasks
+from carecircle.privacy.models import AuditAction, AuditEvent, ConsentDirective, DataClass, Purpose
+from carecircle.privacy.services import care_team_add, consent_record, consent_revoke
+from carecircle.referrals import selectors, services, tasks
 from carecircle.referrals.models import Referral, ResponseDeadline
-from tests.fixtures import riverbend
-from tests.referrals.helpers import Loop, kinds_of, loop
+from carecircle.referrals.states import Status
+from tests.fixtures import Riverbend, riverbend
+from tests.referrals.helpers import Loop, build_loop, kinds_of
 
-__all__ = ["loop", "riverbend"]
+__all__ = ["riverbend"]
+
+
+@pytest.fixture
+def loop(riverbend: Riverbend) -> Loop:
+    """The shared loop, with Sam's consent to the clinic signed on paper: substance-use
+    information goes to a Part 2 program only under a signed consent (42 CFR 2.31)."""
+    built = build_loop(riverbend)
+    ConsentDirective.objects.filter(pk=built.clinic_consent.pk).update(capture_method="paper")
+    built.clinic_consent.refresh_from_db()
+    return built
+
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -82,6 +95,7 @@ def test_remind_then_escalate_an_urgent_referral(
     ) == {
         "reminded": 0,
         "escalated": 0,
+        "held": 0,
     }
     assert events(referral) == ["created"]
 
@@ -89,7 +103,7 @@ def test_remind_then_escalate_an_urgent_referral(
     counts = run_worker(
         TUESDAY + dt.timedelta(hours=4, minutes=15), django_capture_on_commit_callbacks
     )
-    assert counts == {"reminded": 1, "escalated": 0}
+    assert counts == {"reminded": 1, "escalated": 0, "held": 0}
     assert kinds_of("carlos", town) == [*received, NotificationKind.REFERRAL_OVERDUE]
     assert kinds_of("cleo", town) == [NotificationKind.REFERRAL_OVERDUE]
     assert run_worker(
@@ -97,6 +111,7 @@ def test_remind_then_escalate_an_urgent_referral(
     ) == {
         "reminded": 0,
         "escalated": 0,
+        "held": 0,
     }
     assert events(referral) == ["created", "reminded"]
     assert kinds_of("alice", town) == []
@@ -105,13 +120,14 @@ def test_remind_then_escalate_an_urgent_referral(
     counts = run_worker(
         TUESDAY + dt.timedelta(hours=8, minutes=15), django_capture_on_commit_callbacks
     )
-    assert counts == {"reminded": 0, "escalated": 1}
+    assert counts == {"reminded": 0, "escalated": 1, "held": 0}
     assert kinds_of("cleo", town)[-1] == NotificationKind.REFERRAL_ESCALATED
     assert NotificationKind.REFERRAL_ESCALATED not in kinds_of("carlos", town)
     assert kinds_of("alice", town) == [NotificationKind.REFERRAL_UPDATED]
     assert run_worker(TUESDAY + dt.timedelta(hours=9), django_capture_on_commit_callbacks) == {
         "reminded": 0,
         "escalated": 0,
+        "held": 0,
     }
     referral.refresh_from_db()
     assert referral.reminded_at is not None
@@ -137,6 +153,7 @@ def test_an_answered_referral_is_not_followed_up(
     assert run_worker(TUESDAY + dt.timedelta(days=2), django_capture_on_commit_callbacks) == {
         "reminded": 0,
         "escalated": 0,
+        "held": 0,
     }
 
 
@@ -147,7 +164,7 @@ def test_an_organization_without_an_admin_still_hears_of_the_escalation(
         loop.refer()
     counts = run_worker(TUESDAY + dt.timedelta(hours=9), django_capture_on_commit_callbacks)
     # Reminded and escalated in the same run, the reminder first.
-    assert counts == {"reminded": 1, "escalated": 1}
+    assert counts == {"reminded": 1, "escalated": 1, "held": 0}
     assert kinds_of("carlos", loop.town) == [
         NotificationKind.REFERRAL_OVERDUE,
         NotificationKind.REFERRAL_ESCALATED,
@@ -170,11 +187,13 @@ def test_business_days_skip_the_weekend(
     assert run_worker(wednesday, django_capture_on_commit_callbacks) == {
         "reminded": 1,
         "escalated": 0,
+        "held": 0,
     }
     thursday = FRIDAY + dt.timedelta(days=6, minutes=15)
     assert run_worker(thursday, django_capture_on_commit_callbacks) == {
         "reminded": 0,
         "escalated": 1,
+        "held": 0,
     }
 
 
@@ -193,12 +212,14 @@ def test_a_jurisdiction_s_own_deadline_overrides_the_default(
     ) == {
         "reminded": 1,
         "escalated": 0,
+        "held": 0,
     }
     assert run_worker(
         TUESDAY + dt.timedelta(hours=3, minutes=15), django_capture_on_commit_callbacks
     ) == {
         "reminded": 0,
         "escalated": 1,
+        "held": 0,
     }
 
 
@@ -244,3 +265,159 @@ def test_operators_set_response_deadlines_in_the_admin(riverbend: Any) -> None:
     # An organization admin is not an operator.
     member = riverbend.http("erin").get("/admin/referrals/responsedeadline/")
     assert member.status_code == 302
+
+
+# --- a consent that lapses ----------------------------------------------------------------------
+
+
+def test_a_withdrawn_consent_puts_the_referral_on_hold_once_and_stops_reminders(
+    loop: Loop, django_capture_on_commit_callbacks: Any
+) -> None:
+    town = loop.town
+    with time_machine.travel(TUESDAY, tick=False), django_capture_on_commit_callbacks(execute=True):
+        referral = loop.refer()  # urgent: due four hours later
+    with time_machine.travel(TUESDAY + dt.timedelta(hours=1), tick=False):
+        consent_revoke(actor=town.actor("alice"), consent=loop.clinic_consent, reason="Asked")
+    received, told = kinds_of("carlos", town), kinds_of("alice", town)
+    before = AuditEvent.objects.count()
+
+    # Past the deadline and the escalation delay: held, never reminded nor escalated.
+    later = TUESDAY + dt.timedelta(hours=9)
+    assert run_worker(later, django_capture_on_commit_callbacks) == {
+        "reminded": 0,
+        "escalated": 0,
+        "held": 1,
+    }
+    referral.refresh_from_db()
+    assert referral.status == Status.ON_HOLD
+    assert referral.status_reason == "The person withdrew their consent"
+    assert referral.consent_lapsed_at == later
+    assert referral.reminded_at is None
+    assert referral.escalated_at is None
+    assert referral.version == 2
+    event = referral.events.order_by("-at", "-pk").first()
+    assert event is not None
+    assert (event.kind, event.from_status, event.to_status) == ("status", "requested", "on-hold")
+    assert event.actor_id is None
+    assert event.organization_id is None
+    assert event.reason == "The person withdrew their consent"
+    # The system's audit row: no user.
+    rows = AuditEvent.objects.filter(seq__gt=before, object_id=str(referral.pk))
+    assert [(r.actor_id, r.actor_username, r.action) for r in rows] == [
+        (None, "", AuditAction.WRITE)
+    ]
+    # Both sides are told that a consent changed, and nothing more.
+    assert kinds_of("carlos", town) == [*received, NotificationKind.CONSENT_CHANGED]
+    assert kinds_of("alice", town) == [*told, NotificationKind.CONSENT_CHANGED]
+    for notification in Notification.objects.filter(kind=NotificationKind.CONSENT_CHANGED):
+        assert notification.link == f"/referrals/{referral.pk}/"
+        assert "Sam" not in notification.title
+
+    # Once: running again changes nothing.
+    assert run_worker(later + dt.timedelta(hours=1), django_capture_on_commit_callbacks) == {
+        "reminded": 0,
+        "escalated": 0,
+        "held": 0,
+    }
+    assert Referral.objects.get(pk=referral.pk).version == 2
+    assert Notification.objects.filter(kind=NotificationKind.CONSENT_CHANGED).count() == 2
+
+
+def test_an_expired_consent_puts_accepted_work_on_hold(
+    loop: Loop, django_capture_on_commit_callbacks: Any
+) -> None:
+    with time_machine.travel(TUESDAY, tick=False):
+        referral = loop.refer()
+        loop.accept(referral)
+    ConsentDirective.objects.filter(pk=loop.clinic_consent.pk).update(
+        period_end=TUESDAY + dt.timedelta(days=1)
+    )
+    assert (
+        run_worker(TUESDAY + dt.timedelta(hours=20), django_capture_on_commit_callbacks)["held"]
+        == 0
+    )
+    assert (
+        run_worker(TUESDAY + dt.timedelta(days=2), django_capture_on_commit_callbacks)["held"] == 1
+    )
+    referral.refresh_from_db()
+    assert referral.status == Status.ON_HOLD
+    assert referral.status_reason == "The person's consent has expired"
+
+
+def test_another_consent_that_still_covers_it_keeps_the_referral_going(
+    loop: Loop, django_capture_on_commit_callbacks: Any
+) -> None:
+    with time_machine.travel(TUESDAY, tick=False):
+        referral = loop.refer()
+        consent_record(
+            actor=loop.town.actor("alice"),
+            person=loop.sam.person,
+            decision="permit",
+            data_classes=[DataClass.GENERAL, DataClass.SUBSTANCE_USE],
+            purposes=[Purpose.TREATMENT],
+            recipient_sectors=["treatment_clinic"],
+            capture_method="paper",
+        )
+    with time_machine.travel(TUESDAY + dt.timedelta(hours=1), tick=False):
+        consent_revoke(actor=loop.town.actor("alice"), consent=loop.clinic_consent, reason="x")
+    counts = run_worker(TUESDAY + dt.timedelta(hours=5), django_capture_on_commit_callbacks)
+    assert counts == {"reminded": 1, "escalated": 0, "held": 0}
+    assert Referral.objects.get(pk=referral.pk).status == Status.REQUESTED
+
+
+def test_drafts_and_referrals_within_one_organization_need_no_consent(
+    loop: Loop, django_capture_on_commit_callbacks: Any
+) -> None:
+    with time_machine.travel(TUESDAY, tick=False):
+        draft = loop.refer(send=False)
+        inside = services.referral_create(
+            actor=loop.town.actor("alice"),
+            client=loop.sam,
+            receiving_organization=loop.town.ed,
+            data_class=DataClass.HEALTH,
+            purpose=Purpose.TREATMENT,
+        )
+    with time_machine.travel(TUESDAY + dt.timedelta(hours=1), tick=False):
+        consent_revoke(actor=loop.town.actor("alice"), consent=loop.clinic_consent, reason="x")
+    counts = run_worker(TUESDAY + dt.timedelta(days=5), django_capture_on_commit_callbacks)
+    assert counts["held"] == 0
+    assert Referral.objects.get(pk=draft.pk).status == Status.DRAFT
+    assert Referral.objects.get(pk=inside.pk).status == Status.REQUESTED
+
+
+def test_work_resumes_only_once_a_consent_allows_it_again(
+    loop: Loop, django_capture_on_commit_callbacks: Any
+) -> None:
+    town = loop.town
+    town.member("cleo", "clinic", Role.CLINICIAN)
+    # The clinic also holds a care-team place, so it may still act on the referral.
+    care_team_add(actor=town.actor("alice"), person=loop.sam.person, organization=town.clinic)
+    with time_machine.travel(TUESDAY, tick=False):
+        referral = loop.refer()
+        loop.accept(referral, "cleo")
+    with time_machine.travel(TUESDAY + dt.timedelta(hours=1), tick=False):
+        consent_revoke(actor=town.actor("alice"), consent=loop.clinic_consent, reason="x")
+    run_worker(TUESDAY + dt.timedelta(hours=2), django_capture_on_commit_callbacks)
+    assert Referral.objects.get(pk=referral.pk).status == Status.ON_HOLD
+    with time_machine.travel(TUESDAY + dt.timedelta(hours=3), tick=False):
+        with pytest.raises(ValidationError) as caught:
+            services.referral_transition(
+                actor=town.actor("cleo"), referral_id=referral.pk, to="in-progress"
+            )
+        assert set(caught.value.message_dict) == {"status"}
+        assert "consent" in caught.value.message_dict["status"][0]
+        consent_record(
+            actor=town.actor("alice"),
+            person=loop.sam.person,
+            decision="permit",
+            data_classes=[DataClass.GENERAL, DataClass.SUBSTANCE_USE],
+            purposes=[Purpose.TREATMENT, Purpose.CARE_COORDINATION],
+            recipient_organizations=[town.clinic],
+            capture_method="paper",
+        )
+    with time_machine.travel(TUESDAY + dt.timedelta(hours=4), tick=False):
+        resumed = services.referral_transition(
+            actor=town.actor("cleo"), referral_id=referral.pk, to="in-progress"
+        )
+    assert resumed.status == Status.IN_PROGRESS
+    assert Referral.objects.get(pk=referral.pk).consent_lapsed_at is None

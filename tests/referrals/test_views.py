@@ -22,7 +22,13 @@ from django.utils import timezone
 from carecircle.clients.models import Client
 from carecircle.directory import models as directory
 from carecircle.partners.models import Role
-from carecircle.privacy.models import AuditEvent, ConsentDirective, DataClass, Purpose
+from carecircle.privacy.models import (
+    AuditEvent,
+    ConsentCapture,
+    ConsentDirective,
+    DataClass,
+    Purpose,
+)
 from carecircle.privacy.services import consent_record, consent_revoke
 from carecircle.referrals import services
 from carecircle.referrals.models import Referral
@@ -81,6 +87,7 @@ def loop(riverbend: Riverbend) -> Loop:
         data_classes=[DataClass.GENERAL, DataClass.SUBSTANCE_USE],
         purposes=[Purpose.TREATMENT, Purpose.CARE_COORDINATION],
         recipient_organizations=[riverbend.clinic],
+        capture_method=ConsentCapture.PAPER,  # Part 2: the person's signature, on paper
     )
     capacity = clinic_listing(riverbend)
     return Loop(
@@ -222,9 +229,13 @@ def test_the_clinic_sees_it_incoming_and_the_ed_outgoing(loop: Loop) -> None:
     html = incoming.content.decode()
     assert "Sam Rivers" in html
     assert detail_url(referral) in html
-    assert "Same-day buprenorphine start" in html
-    # carlos's role sees general information only: the need stays with the clinicians.
+    # carlos's role sees general information only: the need stays with the clinicians. Which
+    # of the clinic's services it asks for is the clinic's own business, and who sent it (an
+    # emergency department, whose name says nothing sensitive) is whom he calls back.
     assert NEED not in html
+    row = html.split('class="referral-list"')[1]
+    assert "Same-day buprenorphine start" in row
+    assert loop.town.ed.name in row
 
     outgoing = loop.town.http("alice").get(reverse("referrals:inbox") + "?box=outgoing")
     assert "Sam Rivers" in outgoing.content.decode()
@@ -370,6 +381,8 @@ def test_both_sides_open_the_referral_and_its_reads_are_audited(loop: Loop) -> N
     assert "Sam Rivers" in html
     assert "Do not contact the person directly." in html
     assert "Same-day buprenorphine start" in html
+    # Who sent it: an emergency department's name discloses nothing sensitive.
+    assert loop.town.ed.name in html
     assert "Accept" in html
     assert "Decline" in html
     # carlos's role does not include substance-use information: neither the need nor notes.
@@ -382,6 +395,8 @@ def test_both_sides_open_the_referral_and_its_reads_are_audited(loop: Loop) -> N
     mine = loop.town.http("alice").get(detail_url(referral)).content.decode()
     assert NEED in mine
     assert NOTES in mine
+    assert "Same-day buprenorphine start" in mine
+    assert loop.town.clinic.name in mine
     # The sender cannot accept its own referral.
     assert 'value="accepted"' not in mine
 

@@ -84,7 +84,9 @@ def _summary(client: Client) -> ClientSummaryOut:
 class EntryOut(Schema):
     id: int
     data_class: str
-    organization: str
+    organization: str = Field(
+        ..., description="the author organization; empty where it may not be named to the caller"
+    )
     body: str
     created_at: datetime
 
@@ -288,7 +290,8 @@ def _entries(view: selectors.ClientView) -> list[EntryOut]:
         EntryOut(
             id=e.pk,
             data_class=e.data_class,
-            # Unnamed where naming it would disclose Part 2 information (see may_name).
+            # Empty where the organization may not be named to the caller (records.Naming):
+            # only the holder's notes are ever listed so.
             organization=org_name or "",
             body=e.body,
             created_at=e.created_at,
@@ -425,7 +428,7 @@ def _task_out(row: selectors.TaskRow) -> TaskOut:
         description=task.description,
         owner=row.owner_label,
         owner_is_person=task.owner_is_person,
-        # Ids are left out where the organization is not named (Part 2).
+        # Ids are left out where the organization may not be named (records.Naming).
         owner_organization_id=task.owner_organization_id if row.owner_named else None,
         owner_user_id=task.owner_user_id if row.owner_named else None,
         due_on=task.due_on,

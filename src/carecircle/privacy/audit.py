@@ -42,6 +42,8 @@ class AuditEntry:
     consent_id: str | UUID | None = None
     object_type: str = ""
     object_id: str | int = ""
+    # For a disclosure: the organization the information was sent to.
+    recipient_organization_id: int | None = None
 
 
 def _actor_fields(actor: Actor | None) -> dict[str, Any]:
@@ -89,6 +91,7 @@ def audit_append_many(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> 
                 "consent_id": UUID(str(entry.consent_id)) if entry.consent_id else None,
                 "object_type": entry.object_type,
                 "object_id": str(entry.object_id),
+                "recipient_organization_id": entry.recipient_organization_id,
             }
             row["hash"] = chain.row_hash(key, last_hash, row)
             events.append(AuditEvent(prev_hash=last_hash, **row))
@@ -106,7 +109,7 @@ def _insert(events: list[AuditEvent]) -> None:
     SQLite (999 parameters), so the queries a page costs would grow with its size."""
     from carecircle.privacy.bulk import BulkInsert  # bulk builds on this module
 
-    columns = [*chain.FIELDS, "prev_hash", "hash"]
+    columns = [*chain.COLUMNS, "prev_hash", "hash"]
     BulkInsert(AuditEvent, columns).insert(
         [tuple(getattr(event, name) for name in columns) for event in events]
     )
@@ -149,7 +152,7 @@ def audit_decision(*, actor: Actor, **fields: Any) -> AuditEvent:
 
 
 def _rows() -> Iterator[dict[str, Any]]:
-    fields = [*chain.FIELDS, "prev_hash", "hash"]
+    fields = [*chain.COLUMNS, "prev_hash", "hash"]
     yield from AuditEvent.objects.order_by("seq").values(*fields).iterator(chunk_size=5000)
 
 

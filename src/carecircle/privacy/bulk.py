@@ -166,9 +166,10 @@ class AuditRow(TypedDict, total=False):
     consent_id: str | UUID | None
     object_type: str
     object_id: str | int
+    recipient_organization_id: int | None
 
 
-_COLUMNS = (*chain.FIELDS, "prev_hash", "hash")
+_COLUMNS = (*chain.COLUMNS, "prev_hash", "hash")
 
 
 def audit_append_bulk(
@@ -213,6 +214,7 @@ def audit_append_bulk(
                 "consent_id": UUID(str(consent_id)) if consent_id else None,
                 "object_type": given.get("object_type", ""),
                 "object_id": str(given.get("object_id", "")),
+                "recipient_organization_id": given.get("recipient_organization_id"),
             }
             row_hash = chain.row_hash(key, prev_hash, row)
             row["prev_hash"], row["hash"] = prev_hash, row_hash

@@ -38,6 +38,11 @@ FIELDS: Sequence[str] = (
     "object_type",
     "object_id",
 )
+#: Fields added later: hashed after the others, and only when set, so that every row written
+#: before they existed keeps its hash.
+OPTIONAL_FIELDS: Sequence[str] = ("recipient_organization_id",)
+#: Every column the chain covers (and the bulk path writes), in order.
+COLUMNS: Sequence[str] = (*FIELDS, *OPTIONAL_FIELDS)
 
 
 def _canonical(value: object) -> str:
@@ -58,6 +63,11 @@ def _canonical(value: object) -> str:
 def row_hash(key: bytes, prev_hash: str, row: Mapping[str, object]) -> str:
     """The hash a row must carry, given the previous row's hash."""
     message = prev_hash + "".join(f"\x1e{name}\x1f{_canonical(row.get(name))}" for name in FIELDS)
+    message += "".join(
+        f"\x1e{name}\x1f{_canonical(row[name])}"
+        for name in OPTIONAL_FIELDS
+        if row.get(name) is not None
+    )
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 

@@ -250,6 +250,8 @@ class AuditEvent(models.Model):
     consent_id = models.UUIDField(null=True)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
+    # A disclosure's recipient (a referral sends the person's information to it).
+    recipient_organization_id = models.BigIntegerField(null=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 

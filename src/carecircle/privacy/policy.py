@@ -15,11 +15,14 @@ from carecircle.partners.models import Organization
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import rules
 from carecircle.privacy.models import (
+    SENSITIVITY,
     CareTeamMember,
+    ConsentCapture,
     ConsentDecision,
     ConsentDirective,
     EmergencyAccess,
     Person,
+    Sensitivity,
 )
 from carecircle.privacy.rules import Decision
 
@@ -207,21 +210,31 @@ def disclosure_consent(
     data_classes: Iterable[str],
     purpose: str,
     at: datetime | None = None,
+    signed_classes: Iterable[str] = (),
+    by_class: dict[str, ConsentDirective] | None = None,
 ) -> ConsentDirective | None:
     """The person's active consent that permits disclosing all of ``data_classes`` to the
-    ``recipient`` organization for ``purpose`` (a referral sends them there), or None.
+    ``recipient`` organization for ``purpose`` (a referral sends them there), or None when
+    the person's consents, together, do not cover every one of them.
 
     Sending someone's information to another organization needs the person's say-so: owning
     the record or the care team are bases for reading it, not for sending it elsewhere. A
     refusal covering the recipient wins over any permit, and police and justice receive the
     protected classes only under a consent naming their very organization (as in
-    :func:`rules.decide`). When one consent covers every class it is the one returned;
-    otherwise the one covering the most sensitive class (the last one given).
+    :func:`rules.decide`). For the classes in ``signed_classes`` only a consent the person
+    signed (on screen or on paper) counts: 42 CFR 2.31 requires the patient's signature to
+    disclose substance-use treatment records.
+
+    Every class must be covered, by one consent or several. When one consent covers them all
+    it is the one returned; otherwise the one covering the most sensitive class (the HL7
+    confidentiality code, then the last given). ``by_class``, when given, is filled with the
+    consent that covers each class (for the disclosure's audit rows).
     """
     now = at or timezone.now()
     classes = list(dict.fromkeys(data_classes))
     if not classes:
         return None
+    must_sign = frozenset(signed_classes)
     directives = {
         str(c.id): c
         for c in ConsentDirective.objects.filter(person=person)
@@ -236,6 +249,7 @@ def disclosure_consent(
     )
     facts = consent_facts(directives.values(), at=now)
     police = recipient.sector == rules.POLICE_JUSTICE
+    signed = {ConsentCapture.SIGNATURE.value, ConsentCapture.PAPER.value}
 
     def names(consent: rules.ConsentFact) -> bool:
         return (
@@ -249,7 +263,7 @@ def disclosure_consent(
             return 0
         return 1 if recipient.sector in consent.sectors else 2
 
-    permits_by_class: list[list[str]] = []
+    permits_by_class: dict[str, list[str]] = {}
     for data_class in classes:
         active = [c for c in facts if c.covers(data_class=data_class, purpose=purpose)]
         if any(not c.permit and names(c) for c in active):
@@ -258,14 +272,30 @@ def disclosure_consent(
             permits = [c for c in active if c.permit and c.names_organization(recipient.pk)]
         else:
             permits = [c for c in active if c.permit and names(c)]
+        if data_class in must_sign:
+            permits = [c for c in permits if directives[c.id].capture_method in signed]
         if not permits:
             return None
         # A consent naming the organization is the most specific, then its sector, then the
         # care team; the newest first among equals (the query's order).
         permits.sort(key=specificity)
-        permits_by_class.append([c.id for c in permits])
-    everywhere = set(permits_by_class[0]).intersection(*permits_by_class[1:])
-    for consent_id in permits_by_class[-1]:
-        if consent_id in everywhere:
-            return directives[consent_id]
-    return directives[permits_by_class[-1][0]]
+        permits_by_class[data_class] = [c.id for c in permits]
+
+    rank: dict[str, int] = {
+        Sensitivity.NORMAL: 0,
+        Sensitivity.RESTRICTED: 1,
+        Sensitivity.VERY_RESTRICTED: 2,
+    }
+    order = {data_class: index for index, data_class in enumerate(classes)}
+    most_sensitive = max(
+        classes, key=lambda c: (rank.get(SENSITIVITY.get(c, Sensitivity.NORMAL), 0), order[c])
+    )
+    everywhere = set.intersection(*(set(ids) for ids in permits_by_class.values()))
+    chosen = next(
+        (i for i in permits_by_class[most_sensitive] if i in everywhere),
+        permits_by_class[most_sensitive][0],
+    )
+    if by_class is not None:
+        for data_class, ids in permits_by_class.items():
+            by_class[data_class] = directives[chosen if chosen in ids else ids[0]]
+    return directives[chosen]

@@ -29,6 +29,25 @@ ALL_CLASSES = (GENERAL, HEALTH, SUBSTANCE_USE, MENTAL_HEALTH, HARM_REDUCTION, JU
 POLICE_JUSTICE = "police_justice"
 PROTECTED_FROM_JUSTICE = frozenset({HEALTH, SUBSTANCE_USE, MENTAL_HEALTH, HARM_REDUCTION})
 
+#: What naming an organization of a sector says about a person known to it: being known to a
+#: treatment program or a peer-recovery network is substance-use information (42 CFR Part 2),
+#: to a mental-health service mental-health information, and so on. Readers the policy does
+#: not permit that class must not be told the organization's name (or anything that names it
+#: by elimination) in connection with the person.
+SECTOR_IMPLIED_CLASS: dict[str, str] = {
+    "treatment_clinic": SUBSTANCE_USE,
+    "peer_recovery": SUBSTANCE_USE,
+    "mental_health": MENTAL_HEALTH,
+    "harm_reduction": HARM_REDUCTION,
+    "police_justice": JUSTICE,
+}
+
+
+def implied_class(sector: str) -> str | None:
+    """The data class that being known to an organization of ``sector`` discloses, if any."""
+    return SECTOR_IMPLIED_CLASS.get(sector)
+
+
 TREATMENT = "treatment"
 CARE_COORDINATION = "care_coordination"
 PAYMENT_OPERATIONS = "payment_operations"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from carecircle.partners.models import Sector
+from carecircle.partners.models import Organization, Sector
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import policy
 from carecircle.privacy.audit import audit_append, audit_append_many, decision_entry
@@ -187,10 +188,39 @@ def emergency_access_active(*, actor: Actor, person: Person) -> EmergencyAccess 
     return policy.active_emergency_access(actor=actor, person=person, at=timezone.now())
 
 
-def audit_export_row(event: AuditEvent) -> list[str]:
+@dataclass(frozen=True)
+class DisclosureRow:
+    """One line of a person's accounting: who received which information, how and why."""
+
+    event: AuditEvent
+    # The organization that received it: the reader's, or a referral's recipient.
+    recipient: str
+    # For a disclosure sent by a referral, the organization that sent it (else "").
+    sent_by: str
+
+
+def disclosure_rows(events: Iterable[AuditEvent]) -> list[DisclosureRow]:
+    """The accounting's lines, naming the recipient of each disclosure (one extra query)."""
+    items = list(events)
+    ids = {e.recipient_organization_id for e in items if e.recipient_organization_id}
+    names: dict[int | None, str] = dict(
+        Organization.objects.filter(pk__in=ids).values_list("pk", "name")
+    )
+    rows = []
+    for event in items:
+        if event.action == AuditAction.DISCLOSE:
+            recipient = str(names.get(event.recipient_organization_id, ""))
+            rows.append(DisclosureRow(event, recipient, event.organization_name))
+        else:
+            rows.append(DisclosureRow(event, event.organization_name, ""))
+    return rows
+
+
+def audit_export_row(row: DisclosureRow) -> list[str]:
+    event = row.event
     return [
         event.occurred_at.isoformat(),
-        event.organization_name,
+        row.recipient,
         event.organization_sector,
         event.role,
         event.actor_username,
@@ -199,6 +229,7 @@ def audit_export_row(event: AuditEvent) -> list[str]:
         event.purpose,
         event.basis,
         str(event.consent_id or ""),
+        row.sent_by,
     ]
 
 

@@ -112,6 +112,10 @@ SIGNATURE_MAX_BYTES = 200 * 1024
 SIGNATURE_DATA_URL_PREFIX = "data:image/png;base64,"
 #: Generous bounds for a phone or tablet canvas at twice its CSS size.
 SIGNATURE_MAX_SIDE = 4096
+#: ...and at most this many bytes of raw image data (a 2400 x 1200 canvas of 8-bit RGBA is
+#: 11.5 MB), inflated a megabyte at a time: a small file must not cost a large allocation.
+SIGNATURE_MAX_RAW_BYTES = 16 * 1024 * 1024
+_INFLATE_STEP = 1024 * 1024
 ATTESTATION_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 300
 
@@ -172,16 +176,21 @@ def png_problem(data: bytes, *, max_side: int = SIGNATURE_MAX_SIDE) -> str | Non
             # Adam7 spreads the rows over seven passes (fewer than 2h + 7 rows in all), each
             # with its own filter byte and up to one byte of padding.
             expected = height * (row + 1) + (4 * height + 14 if interlaced else 0)
+            if expected > SIGNATURE_MAX_RAW_BYTES:
+                return "image too large"
         elif kind == b"IDAT":
             if expected is None:
                 return "no header"
             seen_data = True
-            try:
-                inflated += len(inflater.decompress(body, expected + 1 - inflated))
-            except zlib.error:
-                return "corrupt image data"
-            if inflated > expected or inflater.unconsumed_tail:
-                return "image data larger than its header says"
+            pending = body
+            while pending:
+                try:
+                    inflated += len(inflater.decompress(pending, _INFLATE_STEP))
+                except zlib.error:
+                    return "corrupt image data"
+                if inflated > expected:
+                    return "image data larger than its header says"
+                pending = inflater.unconsumed_tail
         elif kind == b"IEND":
             if end != len(data):
                 return "data after the end"

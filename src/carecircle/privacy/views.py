@@ -139,12 +139,15 @@ def disclosures(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
                 "purpose",
                 "basis",
                 "consent",
+                "sent_by",
             ]
         )
-        for event in events.iterator():
-            writer.writerow(selectors.audit_export_row(event))
+        for chunk_start in range(0, events.count(), 2000):
+            for row in selectors.disclosure_rows(events[chunk_start : chunk_start + 2000]):
+                writer.writerow(selectors.audit_export_row(row))
         return response
-    return render(request, "privacy/disclosures.html", {"person": person, "events": events[:500]})
+    rows = selectors.disclosure_rows(events[:500])
+    return render(request, "privacy/disclosures.html", {"person": person, "rows": rows})
 
 
 @role_required("org_admin")

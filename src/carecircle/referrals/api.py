@@ -1,9 +1,12 @@
 """The referrals JSON API (token or session auth), at /api/referrals/.
 
 Thin: each operation parses its input, calls one service or selector and shows the referral as
-the reader may see it. What the policy withholds is ``null`` and named, with the reason, in
-``withheld``. Domain errors answer 400 naming the fields; a change someone else made first
-answers 409 and changes nothing.
+the reader may see it, from the selectors' withheld-aware fields only (never the referral's own
+columns for anything the policy may withhold). What the policy withholds is ``null``, and why is
+said in ``withheld`` (without naming the kind of information: that would tell what the referral
+is about). A response that carries substance-use treatment information for someone outside the
+record's holder carries the 42 CFR 2.32 notice in ``redisclosure_notice``. Domain errors answer
+400 naming the fields; a change someone else made first answers 409 and changes nothing.
 
 (No ``from __future__ import annotations`` here: Ninja reads the operations' annotations at
 run time, through the ``roles`` wrapper, whose module does not know these schemas.)
@@ -28,8 +31,11 @@ from carecircle.clients.models import Client
 from carecircle.directory.models import Service
 from carecircle.partners.models import Organization
 from carecircle.partners.selectors import Actor
+from carecircle.privacy.models import DataClass
+from carecircle.privacy.notices import PART2_REDISCLOSURE_NOTICE
 from carecircle.referrals import selectors, services
-from carecircle.referrals.models import Referral, ReferralEvent
+from carecircle.referrals.models import Referral
+from carecircle.referrals.states import Side
 from carecircle.web.access import roles_with
 
 router = Router(tags=["referrals"])
@@ -39,6 +45,9 @@ REFERRAL_ROLES = roles_with(["general"])
 
 
 # --- Schemas ----------------------------------------------------------------------------------
+
+
+WITHHELD = "null when the policy withholds it"
 
 
 class OrganizationRef(Schema):
@@ -52,8 +61,12 @@ class EventOut(Schema):
     )
     from_status: str
     to_status: str
-    reason: str
-    organization: OrganizationRef | None
+    reason: str | None = Field(description=f'"" when none was given; {WITHHELD}')
+    organization: OrganizationRef | None = Field(
+        description="null for the system's own steps, or when withheld (organization_withheld)"
+    )
+    organization_withheld: bool
+    actor_name: str | None = Field(description="null for the system, or when withheld")
     at: datetime
 
 
@@ -61,26 +74,32 @@ class ReferralOut(Schema):
     id: UUID
     version: int = Field(description="Send it back as expected_version with a change.")
     status: str
-    status_reason: str
+    status_reason: str | None = Field(description=WITHHELD)
     urgency: str
-    data_class: str = Field(description="The kind of information the reason and notes are.")
-    client_id: int
-    client_name: str | None = Field(description="null when the policy withholds it")
-    reason: str | None = Field(description="null when the policy withholds it")
-    handoff_notes: str | None = Field(description="null when the policy withholds it")
-    withheld: dict[str, str] = Field(
-        description="Kind of information withheld from you -> why, in your language."
+    data_class: str | None = Field(
+        description=f"The kind of information the reason and notes are; {WITHHELD}"
+    )
+    client_id: int | None = Field(description=WITHHELD)
+    client_name: str | None = Field(description=WITHHELD)
+    reason: str | None = Field(description=WITHHELD)
+    handoff_notes: str | None = Field(description=WITHHELD)
+    withheld: list[str] = Field(
+        description="Why something is withheld from you, in your language (empty: nothing is)."
+    )
+    redisclosure_notice: str | None = Field(
+        description="The 42 CFR 2.32 notice when the response carries substance-use treatment "
+        "information disclosed to you; null otherwise."
     )
     do_not_contact: bool
-    requester_organization: OrganizationRef
-    receiving_organization: OrganizationRef
-    service_id: UUID | None
-    service_name: str
+    requester_organization: OrganizationRef | None = Field(description=WITHHELD)
+    receiving_organization: OrganizationRef | None = Field(description=WITHHELD)
+    service_id: UUID | None = Field(description=f"null when no service was named, or {WITHHELD}")
+    service_name: str | None = Field(description=f'"" when no service was named; {WITHHELD}')
     appointment_at: datetime | None
     accompanied_by: str
     transport: str
-    enrollment: str
-    outcome_on: date | None
+    enrollment: str | None = Field(description=f'"" when not recorded; {WITHHELD}')
+    outcome_on: date | None = Field(description=f"null when not recorded, or {WITHHELD}")
     created_at: datetime
     requested_at: datetime | None
     responded_at: datetime | None
@@ -101,6 +120,10 @@ class InboxOut(Schema):
     page: int
     per_page: int
     has_next: bool
+    redisclosure_notice: str | None = Field(
+        description="The 42 CFR 2.32 notice when an item carries substance-use treatment "
+        "information disclosed to you; null otherwise."
+    )
 
 
 class ErrorOut(Schema):
@@ -189,54 +212,69 @@ def _required(**values: object) -> None:
         raise ValidationError(missing)
 
 
-def _org(organization: Organization) -> OrganizationRef:
-    return OrganizationRef(id=organization.pk, name=organization.name)
+def _org(organization_id: int | None, name: str | None) -> OrganizationRef | None:
+    if organization_id is None or name is None:
+        return None
+    return OrganizationRef(id=organization_id, name=name)
 
 
-def _event(event: ReferralEvent) -> EventOut:
+def _event(event: selectors.EventView) -> EventOut:
     return EventOut(
         kind=event.kind,
         from_status=event.from_status,
         to_status=event.to_status,
         reason=event.reason,
-        organization=_org(event.organization) if event.organization else None,
+        organization=_org(event.organization_id, event.organization_name),
+        organization_withheld=event.organization_withheld,
+        actor_name=event.actor_name,
         at=event.at,
     )
 
 
+def _inbox_part2(actor: Actor, row: selectors.InboxRow, side: str) -> bool:
+    """The page's ``shows_part2_notice``, for an inbox row (the same rule)."""
+    referral = row.referral
+    owner_id = referral.client.person.owner_organization_id
+    return (
+        referral.data_class == DataClass.SUBSTANCE_USE
+        and owner_id != actor.organization.pk
+        and (row.details_shown or side == Side.RECEIVER)
+    )
+
+
 def _out(
-    view: selectors.ReferralView | selectors.InboxRow,
-    *,
-    handoff_notes: str | None,
-    side: str,
-    events: list[ReferralEvent],
+    view: selectors.ReferralView | selectors.InboxRow, *, side: str, part2: bool
 ) -> ReferralOut:
+    # Only workflow columns come from the referral itself; everything the policy may withhold
+    # comes from the selector's fields.
     r: Referral = view.referral
     return ReferralOut(
         id=r.pk,
         version=r.version,
         status=r.status,
-        status_reason=r.status_reason,
+        status_reason=view.status_reason,
         urgency=r.urgency,
-        data_class=r.data_class,
-        client_id=r.client_id,
+        data_class=view.data_class,
+        client_id=view.client_id,
         client_name=view.client_name,
         reason=view.reason,
-        handoff_notes=handoff_notes,
-        withheld={
-            code: text
-            for code, (_label, text) in zip(view.withheld, view.withheld_reasons, strict=True)
-        },
+        handoff_notes=view.handoff_notes,
+        withheld=list(view.withheld_why),
+        redisclosure_notice=str(PART2_REDISCLOSURE_NOTICE) if part2 else None,
         do_not_contact=r.do_not_contact,
-        requester_organization=_org(r.requester_organization),
-        receiving_organization=_org(r.receiving_organization),
-        service_id=r.service_id,
-        service_name=r.service_name,
+        requester_organization=_org(
+            view.requester_organization_id, view.requester_organization_name
+        ),
+        receiving_organization=_org(
+            view.receiving_organization_id, view.receiving_organization_name
+        ),
+        service_id=view.service_id,
+        service_name=view.service_name,
         appointment_at=r.appointment_at,
-        accompanied_by=r.accompanied_by,
-        transport=r.transport,
-        enrollment=r.enrollment,
-        outcome_on=r.outcome_on,
+        accompanied_by=view.accompanied_by,
+        transport=view.transport,
+        enrollment=view.enrollment,
+        outcome_on=view.outcome_on,
         created_at=r.created_at,
         requested_at=r.requested_at,
         responded_at=r.responded_at,
@@ -248,7 +286,7 @@ def _out(
         reopened_count=r.reopened_count,
         side=side,
         moves=list(view.moves),
-        events=[_event(e) for e in events],
+        events=[_event(e) for e in view.events],
     )
 
 
@@ -259,7 +297,7 @@ def _show(request: HttpRequest, referral_id: UUID | str) -> ReferralOut:
         )
     except Referral.DoesNotExist:
         raise Http404 from None
-    return _out(view, handoff_notes=view.handoff_notes, side=view.side, events=view.events)
+    return _out(view, side=view.side, part2=view.shows_part2_notice)
 
 
 def _write(request: HttpRequest, referral_id: UUID, write: Any) -> Any:
@@ -360,9 +398,19 @@ def referral_inbox(
     urgency: list[str] | None = Query(None),  # noqa: B008
     overdue: bool = False,
     service_id: UUID | None = None,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(25, ge=1, le=selectors.MAX_PER_PAGE),
+    page: int = 1,
+    per_page: int = 25,
 ) -> Any:
+    # Checked here (not by the schema, which would answer 422) so that a page out of range
+    # is a 400 naming it, like every other mistake; a huge page would be a huge OFFSET.
+    bounds = {"page": (page, selectors.MAX_PAGE), "per_page": (per_page, selectors.MAX_PER_PAGE)}
+    out_of_range = {
+        name: [_("Choose a number from 1 to %(last)d.") % {"last": last}]
+        for name, (value, last) in bounds.items()
+        if not 1 <= value <= last
+    }
+    if out_of_range:
+        return _errors(ValidationError(out_of_range))
     statuses = _split(status)
     every = "all" in statuses
     filters = selectors.InboxFilters(
@@ -383,23 +431,22 @@ def referral_inbox(
         )
     except ValidationError as exc:
         return _errors(exc)
-    sides = {"incoming": "receiver", "outgoing": "requester"}
+    side = {"incoming": Side.RECEIVER.value, "outgoing": Side.REQUESTER.value}.get(box, "")
+    actor = _actor(request)
+    items = [_out(row, side=side, part2=_inbox_part2(actor, row, side)) for row in result.rows]
     return _answer(
         200,
         InboxOut(
-            items=[
-                _out(
-                    row,
-                    handoff_notes=row.referral.handoff_notes if row.reason is not None else None,
-                    side=sides.get(box, ""),
-                    events=[],
-                )
-                for row in result.rows
-            ],
+            items=items,
             total=result.total,
             page=result.page,
             per_page=result.per_page,
             has_next=result.has_next,
+            redisclosure_notice=(
+                str(PART2_REDISCLOSURE_NOTICE)
+                if any(item.redisclosure_notice for item in items)
+                else None
+            ),
         ),
     )
 

@@ -17,6 +17,7 @@ from carecircle.directory.models import Service
 from carecircle.partners.models import Organization
 from carecircle.privacy.models import DataClass
 from carecircle.referrals.models import STATUS_LABELS, URGENCY_CHOICES
+from carecircle.referrals.selectors import MAX_PAGE
 from carecircle.referrals.states import REASON_REQUIRED, Enrollment, Status
 
 REASON_MAX = 2000
@@ -86,7 +87,10 @@ class InboxFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     service = forms.ChoiceField(label=_("Service"), required=False)
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    #: Beyond the last page the inbox serves, the form drops the number: page 1 is shown.
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args: Any, services: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ from carecircle.clients.models import Client
 from carecircle.directory.models import Service
 from carecircle.partners.models import Jurisdiction, Organization
 from carecircle.privacy.models import ConsentDirective, DataClass
+from carecircle.privacy.rules import implied_class
 from carecircle.referrals.states import OPEN_STATES, Enrollment, Status, Urgency
 
 STATUS_LABELS: dict[str, object] = {
@@ -50,6 +51,21 @@ ENROLLMENT_LABELS: dict[str, object] = {
 STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
 URGENCY_CHOICES = [(u.value, URGENCY_LABELS[u]) for u in Urgency]
 ENROLLMENT_CHOICES = [(e.value, ENROLLMENT_LABELS[e]) for e in Enrollment]
+
+
+def effective_classes(
+    *, data_class: str, requester_sector: str, receiver_sector: str
+) -> tuple[str, ...]:
+    """Every kind of information a referral discloses about the person: their general
+    information, what the referral is about, and what naming its organizations says (being
+    referred by or to a treatment clinic is itself substance-use information, by or to police
+    justice information: :func:`carecircle.privacy.rules.implied_class`). General first."""
+    classes = [DataClass.GENERAL.value, data_class]
+    for sector in (requester_sector, receiver_sector):
+        implied = implied_class(sector)
+        if implied is not None:
+            classes.append(implied)
+    return tuple(dict.fromkeys(classes))
 
 
 class Referral(models.Model):
@@ -121,6 +137,10 @@ class Referral(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     reopened_count = models.PositiveSmallIntegerField(default=0)
+    # Set by the worker when it found that no consent allows the sharing any more (the person
+    # withdrew it, or it expired) and put the referral on hold: it does so once. Cleared when
+    # the referral is sent again or work on it resumes.
+    consent_lapsed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -150,6 +170,16 @@ class Referral(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATES
+
+    @property
+    def effective_classes(self) -> tuple[str, ...]:
+        """What sending this referral discloses (see :func:`effective_classes`). Loads both
+        organizations: select them with the referral."""
+        return effective_classes(
+            data_class=self.data_class,
+            requester_sector=self.requester_organization.sector,
+            receiver_sector=self.receiving_organization.sector,
+        )
 
     def is_overdue(self, at: object = None) -> bool:
         now = at or timezone.now()
@@ -194,8 +224,12 @@ class ResponseDeadline(models.Model):
         Jurisdiction, on_delete=models.CASCADE, related_name="response_deadlines"
     )
     urgency = models.CharField(_("urgency"), max_length=10, choices=URGENCY_CHOICES)
-    hours = models.PositiveIntegerField(_("hours"), null=True, blank=True)
-    business_days = models.PositiveSmallIntegerField(_("business days"), null=True, blank=True)
+    hours = models.PositiveIntegerField(
+        _("hours"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    business_days = models.PositiveSmallIntegerField(
+        _("business days"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
     escalate_after_hours = models.PositiveIntegerField(
         _("escalate this many hours after the deadline"),
         default=4,
@@ -213,6 +247,19 @@ class ResponseDeadline(models.Model):
                     | models.Q(hours__isnull=True, business_days__isnull=False)
                 ),
                 name="deadline_hours_or_business_days",
+            ),
+            # A zero deadline would remind and escalate at the very moment of sending.
+            models.CheckConstraint(
+                condition=models.Q(hours__isnull=True) | models.Q(hours__gte=1),
+                name="deadline_hours_at_least_one",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(business_days__isnull=True) | models.Q(business_days__gte=1),
+                name="deadline_business_days_at_least_one",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(escalate_after_hours__gte=1),
+                name="deadline_escalation_at_least_one_hour",
             ),
         ]
 

@@ -1,16 +1,26 @@
 """Reads of referrals: every one asks the policy and leaves an audit row per referral and kind
 of information read, permitted or not.
 
-A referral's workflow (status, urgency, service, dates, appointment, enrollment) and the
-person's name are general information; its ``reason`` and ``handoff_notes`` carry the
-referral's own kind of information (``referral.data_class``). What the policy withholds comes
-back as ``None`` with the kind listed in ``withheld``.
+The person's name is general information. Everything else a referral tells about the person
+carries its *effective* kinds of information: the referral's own ``data_class`` and what
+naming each organization on it discloses (``privacy.rules.implied_class``: being referred by
+or to a treatment clinic is substance-use information, by or to the police justice
+information...). The reader's own organization is left out of that: telling its own staff
+that the person is connected to it discloses nothing to them.
+
+What both sides need to work the referral stays visible to the organizations on it: status,
+urgency, dates, the appointment. The other organization's name (and its people's), the
+free-text reasons (``status_reason``, the history's reasons, ``reason``) and the handoff notes
+are shown only where every effective kind is permitted; so are the service and the outcome,
+except to the receiving organization, whose own listing and record they are. What is not shown
+comes back as ``None``, with the kinds listed in ``withheld``. Templates and the API read only
+these fields, never the referral's own, so nothing can leak by a template.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,14 +29,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.clients.models import Client
-from carecircle.partners.models import Sector
+from carecircle.partners.models import Organization
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import policy
 from carecircle.privacy.audit import audit_append_many, decision_entry
 from carecircle.privacy.models import REASON_TEXT, AuditAction, DataClass
-from carecircle.privacy.rules import ROLE_CLASSES, Basis, Decision
+from carecircle.privacy.rules import ROLE_CLASSES, Basis, Decision, implied_class
 from carecircle.privacy.selectors import people_read, person_read
-from carecircle.referrals.models import Referral, ReferralEvent
+from carecircle.referrals.models import ENROLLMENT_LABELS, Referral, ReferralEvent
 from carecircle.referrals.states import (
     OPEN_STATES,
     REOPENABLE,
@@ -40,6 +50,8 @@ from carecircle.referrals.states import (
 )
 
 MAX_PER_PAGE = 100
+#: The last page an inbox serves: a larger number gets this one (never a database error).
+MAX_PAGE = 10_000
 
 #: Inbox order: the most urgent first.
 URGENCY_RANK: dict[str, int] = {
@@ -47,17 +59,6 @@ URGENCY_RANK: dict[str, int] = {
     Urgency.ASAP: 1,
     Urgency.URGENT: 2,
     Urgency.ROUTINE: 3,
-}
-
-#: What the mere name of an organization of this sector tells about a person (being referred
-#: to a treatment clinic is itself Part 2 information). A reader who is not on a referral sees
-#: it in someone's history only if the policy lets them see these kinds of information too.
-SECTOR_CLASS: dict[str, str] = {
-    Sector.TREATMENT_CLINIC: DataClass.SUBSTANCE_USE,
-    Sector.PEER_RECOVERY: DataClass.SUBSTANCE_USE,
-    Sector.MENTAL_HEALTH: DataClass.MENTAL_HEALTH,
-    Sector.HARM_REDUCTION: DataClass.HARM_REDUCTION,
-    Sector.POLICE_JUSTICE: DataClass.JUSTICE,
 }
 
 
@@ -70,6 +71,16 @@ def _reasons(decisions: dict[str, Decision], withheld: list[str]) -> list[tuple[
         )
         for c in withheld
     ]
+
+
+def _why(decisions: dict[str, Decision], withheld: list[str]) -> list[str]:
+    """Why things are withheld, each reason once, without naming the kinds: which kind a
+    referral's details are is itself what may not be told."""
+    return list(
+        dict.fromkeys(
+            str(REASON_TEXT.get(decisions[c].code, REASON_TEXT["no_basis"])) for c in withheld
+        )
+    )
 
 
 def _side_word(sides: frozenset[Side]) -> str:
@@ -100,6 +111,171 @@ def _require_role(actor: Actor) -> None:
         raise PermissionDenied(_("Your role does not work with referrals."))
 
 
+def effective_classes(actor: Actor, referral: Referral) -> list[str]:
+    """The kinds of information a referral's details disclose to this reader: its own kind,
+    and what naming each organization on it tells (``privacy.rules.implied_class``), except
+    the reader's own organization."""
+    found = [referral.data_class]
+    for organization in (referral.requester_organization, referral.receiving_organization):
+        if organization.pk == actor.organization.pk:
+            continue
+        implied = implied_class(organization.sector)
+        if implied is not None:
+            found.append(implied)
+    return list(dict.fromkeys(found))
+
+
+def classes_to_ask(actor: Actor, referral: Referral) -> list[str]:
+    """What reading the referral asks the policy: the person's name, and its effective kinds."""
+    return list(dict.fromkeys([DataClass.GENERAL.value, *effective_classes(actor, referral)]))
+
+
+def _person_name(user: object) -> str:
+    if user is None:
+        return ""
+    full = getattr(user, "get_full_name", lambda: "")()
+    return str(full or getattr(user, "get_username", lambda: "")())
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One step of a referral's history, as this reader may see it."""
+
+    kind: str
+    from_status: str
+    to_status: str
+    at: datetime
+    #: None when there is none (the system) or when it is withheld (``organization_withheld``).
+    organization_id: int | None
+    organization_name: str | None
+    organization_withheld: bool
+    #: Who did it; None when nobody (the system) or withheld with the organization.
+    actor_name: str | None
+    #: "" when none was given; None when withheld.
+    reason: str | None
+
+
+@dataclass(kw_only=True)
+class _Shown:
+    """What one reader may see of one referral: the fields shared by the inbox and the page."""
+
+    client_id: int | None
+    client_name: str | None
+    data_class: str | None
+    requester_organization_id: int | None
+    requester_organization_name: str | None
+    receiving_organization_id: int | None
+    receiving_organization_name: str | None
+    other_organization_name: str | None
+    requester_name: str | None
+    service_id: UUID | None
+    service_name: str | None
+    enrollment: str | None
+    outcome_on: date | None
+    status_reason: str | None
+    reason: str | None
+    handoff_notes: str | None
+    accompanied_by: str
+    transport: str
+    details_shown: bool
+    effective_classes: list[str]
+    withheld: list[str]
+    decisions: dict[str, Decision] = field(repr=False)
+
+
+def _shown(
+    actor: Actor, referral: Referral, decisions: dict[str, Decision], sides: frozenset[Side]
+) -> _Shown:
+    effective = effective_classes(actor, referral)
+    asked = list(dict.fromkeys([DataClass.GENERAL.value, *effective]))
+    shown = {c: decisions[c] for c in asked}
+    withheld = [c for c in asked if not shown[c].permitted]
+    general_ok = shown[DataClass.GENERAL].permitted
+    details = all(shown[c].permitted for c in effective)
+    own = actor.organization.pk
+
+    def nameable(organization: Organization) -> bool:
+        # Its own organization, or one whose name says nothing sensitive (an ED, housing...):
+        # the receiving intake worker must know who referred, to call them back.
+        return (
+            organization.pk == own
+            or details
+            or (general_ok and implied_class(organization.sector) is None)
+        )
+
+    def org(organization: Organization) -> tuple[int | None, str | None]:
+        if nameable(organization):
+            return organization.pk, organization.name
+        return None, None
+
+    requester_id, requester_org_name = org(referral.requester_organization)
+    receiving_id, receiving_name = org(referral.receiving_organization)
+    if Side.RECEIVER in sides and Side.REQUESTER not in sides:
+        other = requester_org_name
+    else:
+        # The requester (or both, or a reader on neither side, in a history) looks at the
+        # organization it is sent to.
+        other = receiving_name
+    requester_name: str | None = None
+    if nameable(referral.requester_organization):
+        requester_name = _person_name(referral.requester)
+    # The service is one of the receiving organization's own listings and the outcome its own
+    # record: its staff see them, as they see their organization's name; the sender only with
+    # the details.
+    receivers_own = referral.receiving_organization_id == own or details
+    return _Shown(
+        client_id=referral.client_id if general_ok else None,
+        client_name=referral.client.display_name if general_ok else None,
+        data_class=referral.data_class if shown[referral.data_class].permitted else None,
+        requester_organization_id=requester_id,
+        requester_organization_name=requester_org_name,
+        receiving_organization_id=receiving_id,
+        receiving_organization_name=receiving_name,
+        other_organization_name=other,
+        requester_name=requester_name,
+        service_id=referral.service_id if receivers_own else None,
+        service_name=referral.service_name if receivers_own else None,
+        enrollment=referral.enrollment if receivers_own else None,
+        outcome_on=referral.outcome_on if receivers_own else None,
+        status_reason=referral.status_reason if details else None,
+        reason=referral.reason if details else None,
+        handoff_notes=referral.handoff_notes if details else None,
+        accompanied_by=referral.accompanied_by,
+        transport=referral.transport,
+        details_shown=details,
+        effective_classes=effective,
+        withheld=withheld,
+        decisions=shown,
+    )
+
+
+def _events(actor: Actor, events: list[ReferralEvent], details: bool) -> list[EventView]:
+    own = actor.organization.pk
+    items = []
+    for event in events:
+        organization = event.organization
+        named = organization is not None and (organization.pk == own or details)
+        withheld = organization is not None and not named
+        items.append(
+            EventView(
+                kind=event.kind,
+                from_status=event.from_status,
+                to_status=event.to_status,
+                at=event.at,
+                organization_id=organization.pk if named and organization else None,
+                organization_name=organization.name if named and organization else None,
+                organization_withheld=withheld,
+                actor_name=(
+                    _person_name(event.actor) or None
+                    if event.actor is not None and not withheld
+                    else None
+                ),
+                reason=event.reason if details else None,
+            )
+        )
+    return items
+
+
 # --- The inbox ----------------------------------------------------------------------------------
 
 
@@ -116,22 +292,47 @@ class InboxFilters:
     open_only: bool = True
 
 
-@dataclass
-class InboxRow:
-    referral: Referral
-    client_name: str | None
-    reason: str | None
-    #: The kinds of information (``DataClass`` values) withheld from the reader.
-    withheld: list[str]
-    overdue: bool
+@dataclass(kw_only=True)
+class _Common(_Shown):
+    """The fields the inbox and the page share (see ``_Shown``), with the workflow."""
+
+    overdue: bool = False
     #: The states the reader's organization may move it to now.
-    moves: list[str]
-    decisions: dict[str, Decision] = field(default_factory=dict, repr=False)
+    moves: list[str] = field(default_factory=list)
+    events: list[EventView] = field(default_factory=list)
 
     @property
     def withheld_reasons(self) -> list[tuple[str, str]]:
         """(kind of information, why it is withheld), in the reader's language."""
         return _reasons(self.decisions, self.withheld)
+
+    @property
+    def withheld_why(self) -> list[str]:
+        """Why something is withheld, each reason once, without naming the kinds."""
+        return _why(self.decisions, self.withheld)
+
+    @property
+    def enrollment_label(self) -> str | None:
+        """The outcome in the reader's language; "" when none is recorded, None withheld."""
+        if self.enrollment is None:
+            return None
+        return (
+            str(ENROLLMENT_LABELS.get(self.enrollment, self.enrollment)) if self.enrollment else ""
+        )
+
+    @property
+    def data_class_label(self) -> str | None:
+        """The referral's kind of information in the reader's language; None withheld."""
+        if self.data_class is None:
+            return None
+        return str(dict(DataClass.choices).get(self.data_class, self.data_class))
+
+
+@dataclass(kw_only=True)
+class InboxRow(_Common):
+    """One referral in an inbox. ``events`` is not loaded here (always empty)."""
+
+    referral: Referral
 
 
 @dataclass
@@ -188,6 +389,17 @@ def _inbox_queryset(actor: Actor, filters: InboxFilters, now: datetime) -> Query
     return qs
 
 
+def _page_number(page: object) -> int:
+    """1 for anything below 1; a ValidationError naming ``page`` beyond ``MAX_PAGE``."""
+    try:
+        number = int(page)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ValidationError({"page": _("Choose a page number.")}) from None
+    if number > MAX_PAGE:
+        raise ValidationError({"page": _("Choose a page from 1 to %(last)d.") % {"last": MAX_PAGE}})
+    return max(1, number)
+
+
 def referral_inbox(
     *,
     actor: Actor,
@@ -198,11 +410,12 @@ def referral_inbox(
 ) -> InboxPage:
     """One page of the organization's incoming or outgoing referrals: overdue first, then the
     most urgent, then the newest. The same number of queries whatever the page size; each row
-    shown is a read of the person's general information and of the referral's kind, audited."""
+    shown is a read of the person's general information and of the referral's effective kinds
+    of information, audited. ``page`` beyond ``MAX_PAGE`` is a ValidationError naming it."""
     _require_role(actor)
     now = timezone.now()
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
-    page = max(1, int(page))
+    page = _page_number(page)
     qs = _inbox_queryset(actor, filters, now)
     total = qs.count()
     ordered = qs.annotate(
@@ -230,35 +443,24 @@ def referral_inbox(
     found = [by_id[pk] for pk in ids if pk in by_id]
     has_next = len(found) > per_page
     referrals = found[:per_page]
+    # One question to the policy for the whole page: the name and every effective kind.
     decisions = people_read(
         actor=actor,
         reads=[
-            (
-                r.client.person,
-                list(dict.fromkeys([DataClass.GENERAL.value, r.data_class])),
-                "referral",
-                str(r.pk),
-            )
-            for r in referrals
+            (r.client.person, classes_to_ask(actor, r), "referral", str(r.pk)) for r in referrals
         ],
         purpose=purpose,
     )
     rows = []
     for referral in referrals:
-        person_decisions = decisions.get(referral.client.person_id, {})
-        shown = {c: person_decisions[c] for c in (DataClass.GENERAL, referral.data_class)}
-        withheld = [c for c, d in shown.items() if not d.permitted]
+        sides = _sides(actor, referral)
+        shown = _shown(actor, referral, decisions.get(referral.client.person_id, {}), sides)
         rows.append(
             InboxRow(
+                **vars(shown),
                 referral=referral,
-                client_name=(
-                    referral.client.display_name if shown[DataClass.GENERAL].permitted else None
-                ),
-                reason=referral.reason if shown[referral.data_class].permitted else None,
-                withheld=list(dict.fromkeys(withheld)),
                 overdue=referral.is_overdue(now),
-                moves=_moves(referral, _sides(actor, referral)),
-                decisions=shown,
+                moves=_moves(referral, sides),
             )
         )
     return InboxPage(rows=rows, total=total, page=page, per_page=per_page, has_next=has_next)
@@ -267,29 +469,15 @@ def referral_inbox(
 # --- One referral ---------------------------------------------------------------------------------
 
 
-@dataclass
-class ReferralView:
+@dataclass(kw_only=True)
+class ReferralView(_Common):
+    """One referral as this reader may see it, with its history."""
+
     referral: Referral
-    client_name: str | None
-    reason: str | None
-    handoff_notes: str | None
-    #: The kinds of information (``DataClass`` values) withheld from the reader.
-    withheld: list[str]
-    events: list[ReferralEvent]
-    moves: list[str]
-    can_reopen: bool
+    can_reopen: bool = False
     #: "requester", "receiver", "both", or "" for a reader who is on neither side (history).
-    side: str
-    shows_part2_notice: bool
-    decisions: dict[str, Decision] = field(default_factory=dict, repr=False)
-
-    #: Past its response deadline and still unanswered, when it was read.
-    overdue: bool = False
-
-    @property
-    def withheld_reasons(self) -> list[tuple[str, str]]:
-        """(kind of information, why it is withheld), in the reader's language."""
-        return _reasons(self.decisions, self.withheld)
+    side: str = ""
+    shows_part2_notice: bool = False
 
 
 def _view(
@@ -299,27 +487,21 @@ def _view(
     events: list[ReferralEvent],
 ) -> ReferralView:
     sides = _sides(actor, referral)
-    shown = {c: decisions[c] for c in (DataClass.GENERAL, referral.data_class)}
-    withheld = list(dict.fromkeys(c for c, d in shown.items() if not d.permitted))
-    detail_ok = shown[referral.data_class].permitted
+    shown = _shown(actor, referral, decisions, sides)
     owner_id = referral.client.person.owner_organization_id
     part2 = (
         referral.data_class == DataClass.SUBSTANCE_USE
         and owner_id != actor.organization.pk
-        and (detail_ok or Side.RECEIVER in sides)
+        and (shown.details_shown or Side.RECEIVER in sides)
     )
     return ReferralView(
+        **vars(shown),
         referral=referral,
-        client_name=referral.client.display_name if shown[DataClass.GENERAL].permitted else None,
-        reason=referral.reason if detail_ok else None,
-        handoff_notes=referral.handoff_notes if detail_ok else None,
-        withheld=withheld,
-        events=events,
+        events=_events(actor, events, shown.details_shown),
         moves=_moves(referral, sides),
         can_reopen=bool(sides) and referral.status in REOPENABLE,
         side=_side_word(sides),
         shows_part2_notice=part2,
-        decisions=shown,
         overdue=referral.is_overdue(timezone.now()),
     )
 
@@ -372,7 +554,7 @@ def referral_get(*, actor: Actor, referral_id: UUID | str, purpose: str) -> Refe
     decisions = person_read(
         actor=actor,
         person=person,
-        data_classes=[DataClass.GENERAL, referral.data_class],
+        data_classes=classes_to_ask(actor, referral),
         purpose=purpose,
         object_type="referral",
         object_id=str(referral.pk),
@@ -384,17 +566,14 @@ def referral_get(*, actor: Actor, referral_id: UUID | str, purpose: str) -> Refe
 
 
 def _visible_in_history(actor: Actor, referral: Referral, decisions: dict[str, Decision]) -> bool:
-    sides = _sides(actor, referral)
-    if sides:
+    """The organizations on a referral see it (with its details withheld as for the page);
+    anyone else only where every effective kind of information is permitted, so that nothing
+    is shown withheld to someone who is not on it."""
+    if _sides(actor, referral):
         return True
     if referral.status == Status.DRAFT:
         return False  # the requester's alone
-    # Not on it: shown only where the referral itself tells nothing the policy withholds.
-    implied = {referral.data_class}
-    for organization in (referral.requester_organization, referral.receiving_organization):
-        if organization.pk != actor.organization.pk and organization.sector in SECTOR_CLASS:
-            implied.add(SECTOR_CLASS[organization.sector])
-    return all(decisions[c].permitted for c in implied)
+    return all(decisions[c].permitted for c in classes_to_ask(actor, referral))
 
 
 def referral_history(*, actor: Actor, client: Client, purpose: str) -> list[ReferralView]:
@@ -450,7 +629,7 @@ def referral_history(*, actor: Actor, client: Client, purpose: str) -> list[Refe
                 object_id=str(referral.pk),
             )
             for referral in shown
-            for data_class in dict.fromkeys([DataClass.GENERAL.value, referral.data_class])
+            for data_class in classes_to_ask(actor, referral)
         ],
     )
     return [_view(actor, r, decisions, list(r.events.all())) for r in shown]

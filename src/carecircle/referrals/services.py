@@ -11,9 +11,16 @@ Every write here:
 - bumps ``version``, writes a :class:`ReferralEvent` and an audit row, and after commit tells
   the other side (in-app and email notifications with no person details, signed webhooks).
 
-Sending a referral discloses the person's information to another organization: it needs the
-person's consent naming that organization (or its sector, or the care team), and it leaves a
-DISCLOSE audit row per kind of information, which the person's accounting of disclosures lists.
+Sending a referral discloses the person's information to another organization: its general
+information, what the referral is about, and what the organizations' names say about the person
+(being referred by or to a treatment clinic is substance-use information: the referral's
+*effective classes*, :func:`carecircle.referrals.models.effective_classes`). The sender must be
+allowed to see what they send, and the person's consent must allow every one of those kinds of
+information to go to the receiving organization (signed, for substance-use information under
+42 CFR Part 2). Sending leaves a DISCLOSE audit row per kind of information, which the person's
+accounting of disclosures lists; a refused send leaves refused rows. When the consent lapses
+(withdrawn, expired, or a refusal recorded), the follow-up worker puts the referral on hold and
+tells both sides, once.
 """
 
 from __future__ import annotations
@@ -29,36 +36,39 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.clients.models import Client
-from carecircle.directory.models import Service
+from carecircle.directory.models import Service, ServiceCapacity
 from carecircle.notifications.models import NotificationKind
 from carecircle.notifications.services import notification_send, webhook_event_publish
-from carecircle.partners.models import Jurisdiction, Membership, Organization, Role
+from carecircle.partners.models import Jurisdiction, Membership, Organization, PrivacyRegime, Role
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import policy
 from carecircle.privacy.audit import AuditEntry, audit_append_many, decision_entry
 from carecircle.privacy.models import (
     REASON_TEXT,
     AuditAction,
+    ConsentDecision,
     ConsentDirective,
     DataClass,
     Person,
     Purpose,
 )
-from carecircle.privacy.rules import ROLE_CLASSES, Basis, Decision
+from carecircle.privacy.rules import ROLE_CLASSES, Basis, Decision, implied_class
 from carecircle.referrals import deadlines
 from carecircle.referrals.models import (
     STATUS_LABELS,
     Referral,
     ReferralEvent,
     ResponseDeadline,
+    effective_classes,
 )
 from carecircle.referrals.states import (
     CLOSED_STATES,
+    CONSENT_HOLD_FROM,
     OPEN_STATES,
     Enrollment,
     Side,
@@ -175,19 +185,43 @@ def _rule_of(row: ResponseDeadline) -> deadlines.DeadlineRule:
     )
 
 
-def deadline_rule(*, jurisdiction_id: int, urgency: str) -> deadlines.DeadlineRule:
-    """The jurisdiction's own rule for this urgency, else the default."""
-    row = ResponseDeadline.objects.filter(jurisdiction_id=jurisdiction_id, urgency=urgency).first()
-    if row is not None:
-        return _rule_of(row)
+def _default_rule(urgency: str) -> deadlines.DeadlineRule:
     return deadlines.DEFAULT_RULES.get(urgency, deadlines.DEFAULT_RULES[Urgency.ROUTINE])
 
 
+def _usable_rule(row: ResponseDeadline) -> deadlines.DeadlineRule | None:
+    """The row as a rule, or None (logged) when it cannot be one. The database refuses such
+    rows now, but one written before (or by hand) must cost its jurisdiction the default, not
+    every referral everywhere its deadline."""
+    try:
+        return _rule_of(row)
+    except (TypeError, ValueError) as error:
+        logger.warning(
+            "response deadline %s (jurisdiction %s, %s) is unusable, the default applies: %s",
+            row.pk,
+            row.jurisdiction_id,
+            row.urgency,
+            error,
+        )
+        return None
+
+
+def deadline_rule(*, jurisdiction_id: int, urgency: str) -> deadlines.DeadlineRule:
+    """The jurisdiction's own rule for this urgency, else the default."""
+    row = ResponseDeadline.objects.filter(jurisdiction_id=jurisdiction_id, urgency=urgency).first()
+    rule = _usable_rule(row) if row is not None else None
+    return rule or _default_rule(urgency)
+
+
 def deadline_rules() -> dict[tuple[int, str], deadlines.DeadlineRule]:
-    """Every jurisdiction's own rules, keyed by (jurisdiction id, urgency): one query."""
-    return {
-        (row.jurisdiction_id, row.urgency): _rule_of(row) for row in ResponseDeadline.objects.all()
-    }
+    """Every jurisdiction's own usable rules, keyed by (jurisdiction id, urgency): one query.
+    A row that cannot be a rule is logged and left out (the default applies)."""
+    rules: dict[tuple[int, str], deadlines.DeadlineRule] = {}
+    for row in ResponseDeadline.objects.all():
+        rule = _usable_rule(row)
+        if rule is not None:
+            rules[(row.jurisdiction_id, row.urgency)] = rule
+    return rules
 
 
 def _due_at(organization: Organization, urgency: str, sent: datetime) -> datetime:
@@ -306,10 +340,10 @@ def _entries(
 
 
 def _disclosures(
-    *, referral: Referral, person: Person, consent: ConsentDirective, purpose: str
+    *, referral: Referral, person: Person, sending: _Sending, purpose: str
 ) -> list[AuditEntry]:
-    """The accounting of disclosures' rows: this person's information went to the receiving
-    organization, under this consent."""
+    """The accounting of disclosures' rows: each kind of this person's information the
+    referral discloses went to the receiving organization, under the consent covering it."""
     return [
         AuditEntry(
             action=AuditAction.DISCLOSE,
@@ -322,8 +356,9 @@ def _disclosures(
             consent_id=consent.pk,
             object_type="referral",
             object_id=str(referral.pk),
+            recipient_organization_id=referral.receiving_organization_id,
         )
-        for data_class in dict.fromkeys([DataClass.GENERAL.value, referral.data_class])
+        for data_class, consent in sending.by_class.items()
     ]
 
 
@@ -382,14 +417,240 @@ def _decide(
     return decisions, purposes[0]
 
 
+class _Refusal(Exception):
+    """A refusal found inside a write's transaction: the transaction rolls back, then the
+    refused attempt is audited (it stays in the trail) and ``error`` is raised."""
+
+    def __init__(self, error: Exception, entries: list[AuditEntry]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.entries = entries
+
+
+@dataclass
+class _Sending:
+    """What sending a referral discloses, and under which consent."""
+
+    #: The referral's effective classes, general first.
+    classes: tuple[str, ...]
+    #: The referral's consent (the one for its most sensitive information); None within one
+    #: organization, where nothing leaves it.
+    consent: ConsentDirective | None
+    #: The consent covering each class (empty within one organization).
+    by_class: dict[str, ConsentDirective]
+
+
+def _sender_classes(referral: Referral) -> list[str]:
+    """What the sender must be allowed to see to send the referral: the person's general
+    information, what the referral is about, and what their own organization's name says. The
+    receiving organization's name is the sender's choice, not the person's record: the
+    person's consent to it is what allows that (police may refer someone to a clinic that the
+    person agreed to be referred to, and still never see substance-use information)."""
+    classes = [DataClass.GENERAL.value, referral.data_class]
+    implied = implied_class(referral.requester_organization.sector)
+    if implied is not None:
+        classes.append(implied)
+    return list(dict.fromkeys(classes))
+
+
+def _owner_regime(person: Person) -> str:
+    regime = (
+        Organization.objects.filter(pk=person.owner_organization_id)
+        .values_list("jurisdiction__privacy_regime", flat=True)
+        .first()
+    )
+    return str(regime or "")
+
+
+def _no_consent(organization: Organization) -> ValidationError:
+    return ValidationError(
+        {
+            "consent": _(
+                "No consent allows sharing this with %(organization)s. Record the person's "
+                "consent first."
+            )
+            % {"organization": organization.name}
+        }
+    )
+
+
+def _unsigned_consent(organization: Organization) -> ValidationError:
+    return ValidationError(
+        {
+            "consent": _(
+                "Sharing this with %(organization)s discloses substance-use treatment "
+                "information, which needs the person's signed consent (42 CFR Part 2). The "
+                "consent on file was given verbally: ask the person to sign one on screen or on "
+                "paper first."
+            )
+            % {"organization": organization.name}
+        }
+    )
+
+
+def _refused_disclosures(
+    *, referral: Referral, person: Person, classes: Iterable[str], purpose: str, object_id: str
+) -> list[AuditEntry]:
+    return [
+        AuditEntry(
+            action=AuditAction.DISCLOSE,
+            permitted=False,
+            purpose=purpose,
+            person_id=person.pk,
+            owner_organization_id=person.owner_organization_id,
+            data_class=data_class,
+            basis=Basis.NONE.value,
+            object_type="referral",
+            object_id=object_id,
+            recipient_organization_id=referral.receiving_organization_id,
+        )
+        for data_class in classes
+    ]
+
+
+def _signed_classes(person: Person, classes: Sequence[str]) -> frozenset[str]:
+    """Classes whose consent must carry the person's signature: substance-use information
+    held under 42 CFR Part 2 (42 CFR 2.31(a)(8)), as ``consent_record`` requires."""
+    if DataClass.SUBSTANCE_USE in classes and _owner_regime(person) == (
+        PrivacyRegime.US_PART2_HIPAA
+    ):
+        return frozenset({DataClass.SUBSTANCE_USE.value})
+    return frozenset()
+
+
+def _disclosure_basis(
+    *, person: Person, referral: Referral, purpose: str, at: datetime | None = None
+) -> _Sending | None:
+    """The consents that allow sending this referral to its receiving organization now, or
+    None. Within one organization nothing leaves it: no consent is needed."""
+    classes = effective_classes(
+        data_class=referral.data_class,
+        requester_sector=referral.requester_organization.sector,
+        receiver_sector=referral.receiving_organization.sector,
+    )
+    if referral.requester_organization_id == referral.receiving_organization_id:
+        return _Sending(classes=classes, consent=None, by_class={})
+    by_class: dict[str, ConsentDirective] = {}
+    consent = policy.disclosure_consent(
+        person=person,
+        recipient=referral.receiving_organization,
+        data_classes=classes,
+        purpose=purpose,
+        at=at,
+        signed_classes=_signed_classes(person, classes),
+        by_class=by_class,
+    )
+    if consent is None:
+        return None
+    return _Sending(classes=classes, consent=consent, by_class=by_class)
+
+
+def _authorize_sending(
+    *,
+    actor: Actor,
+    person: Person,
+    referral: Referral,
+    purpose: str,
+    object_id: str,
+) -> tuple[_Sending, dict[str, Decision]]:
+    """Inside the sending transaction: may the actor send what the referral discloses, and
+    does the person's consent allow every kind of it to go to the receiving organization? The
+    consents used are locked, so a revocation cannot slip between this check and the send.
+    Raises :class:`_Refusal` (the refused attempt is then audited)."""
+    decisions = policy.evaluate_many(
+        actor=actor, person=person, data_classes=_sender_classes(referral), purpose=purpose
+    )
+    refused = {c: d for c, d in decisions.items() if not d.permitted}
+    if refused:
+        first = next(iter(refused.values()))
+        raise _Refusal(
+            PermissionDenied(_withheld_text(first)),
+            [
+                decision_entry(
+                    decision=decision,
+                    action=AuditAction.WRITE,
+                    purpose=purpose,
+                    person_id=person.pk,
+                    owner_organization_id=person.owner_organization_id,
+                    data_class=data_class,
+                    object_type="referral",
+                    object_id=object_id,
+                )
+                for data_class, decision in refused.items()
+            ],
+        )
+    sending = _disclosure_basis(person=person, referral=referral, purpose=purpose)
+    if sending is not None and sending.by_class:
+        ids = {c.pk for c in sending.by_class.values()}
+        # Lock the consents relied on: a revocation waits for this send to commit (and the
+        # follow-up worker then puts the referral on hold) or commits first and is seen here.
+        locked = list(
+            ConsentDirective.objects.select_for_update()
+            .filter(pk__in=ids)
+            .values_list("pk", "revoked_at", "period_end")
+        )
+        now = timezone.now()
+        if len(locked) != len(ids) or any(
+            (revoked is not None and revoked <= now) or (end is not None and end <= now)
+            for _pk, revoked, end in locked
+        ):
+            sending = None
+    if sending is None:
+        classes = effective_classes(
+            data_class=referral.data_class,
+            requester_sector=referral.requester_organization.sector,
+            receiver_sector=referral.receiving_organization.sector,
+        )
+        signed = _signed_classes(person, classes)
+        unsigned = bool(signed) and (
+            policy.disclosure_consent(
+                person=person,
+                recipient=referral.receiving_organization,
+                data_classes=classes,
+                purpose=purpose,
+            )
+            is not None
+        )
+        organization = referral.receiving_organization
+        raise _Refusal(
+            _unsigned_consent(organization) if unsigned else _no_consent(organization),
+            _refused_disclosures(
+                referral=referral,
+                person=person,
+                classes=classes,
+                purpose=purpose,
+                object_id=object_id,
+            ),
+        )
+    return sending, decisions
+
+
 # --- Create -----------------------------------------------------------------------------------
 
+#: PostgreSQL cannot store a NUL character in text; SQLite would store a string that later
+#: breaks exports. Refused with the field named, like any other mistake.
+NUL = "\x00"
 
-def _clean_text(errors: dict[str, str], name: str, value: str, limit: int) -> str:
+
+def _nul_message() -> str:
+    return _("Remove the invisible NUL character from this text: it cannot be saved.")
+
+
+def _clean_text(errors: dict[str, str], name: str, value: str | None, limit: int) -> str:
     value = (value or "").strip()
-    if len(value) > limit:
+    if NUL in value:
+        errors[name] = _nul_message()
+    elif len(value) > limit:
         errors[name] = _("Keep this under %(limit)d characters.") % {"limit": limit}
     return value
+
+
+def _clean_reason(value: str | None) -> str:
+    errors: dict[str, str] = {}
+    reason = _clean_text(errors, "reason", value, REASON_MAX)
+    if errors:
+        raise ValidationError(errors)
+    return reason
 
 
 def _check_service(
@@ -410,7 +671,10 @@ def _check_service(
 def _check_capacity(service: Service | None, waitlist_ok: bool) -> None:
     if service is None or waitlist_ok:
         return
-    available = [c.available for c in service.capacities.all()]
+    # Read now, inside the sending transaction (not from a list loaded earlier).
+    available = list(
+        ServiceCapacity.objects.filter(service_id=service.pk).values_list("available", flat=True)
+    )
     if available and max(available) <= 0:
         raise ValidationError(
             {
@@ -421,36 +685,6 @@ def _check_capacity(service: Service | None, waitlist_ok: bool) -> None:
                 % {"service": service.name}
             }
         )
-
-
-def _no_consent(organization: Organization) -> ValidationError:
-    return ValidationError(
-        {
-            "consent": _(
-                "No consent allows sharing this with %(organization)s. Record the person's "
-                "consent first."
-            )
-            % {"organization": organization.name}
-        }
-    )
-
-
-def _find_consent(
-    *, person: Person, referral: Referral, organization: Organization, purpose: str
-) -> ConsentDirective | None:
-    """The consent for sending, or None for a referral within one organization (nothing
-    leaves it)."""
-    if referral.requester_organization_id == referral.receiving_organization_id:
-        return None
-    consent = policy.disclosure_consent(
-        person=person,
-        recipient=organization,
-        data_classes=[DataClass.GENERAL, referral.data_class],
-        purpose=purpose,
-    )
-    if consent is None:
-        raise _no_consent(organization)
-    return consent
 
 
 def referral_create(
@@ -473,10 +707,13 @@ def referral_create(
 ) -> Referral:
     """Refer a person to another organization (or one of its directory services).
 
-    ``send=False`` keeps it as a draft for the requester alone. Sending needs the person's
-    consent to share their general information and ``data_class`` with the receiving
-    organization for ``purpose``; it is recorded as a disclosure. Errors name the field and
-    nothing is written.
+    ``send=False`` keeps it as a draft for the requester alone: nothing leaves the
+    organization, so no consent is needed yet. Sending needs the actor to see what the
+    referral carries and the person's consent to share every kind of information it discloses
+    (:func:`carecircle.referrals.models.effective_classes`) with the receiving organization for
+    ``purpose``; it is recorded as a disclosure. The policy, the consent and the service's
+    capacity are checked inside the transaction that writes. Errors name the field and
+    nothing is written but the audit row of a refused attempt.
     """
     errors: dict[str, str] = {}
     if data_class not in DataClass.values:
@@ -499,13 +736,6 @@ def referral_create(
     _require_referral_role(actor, data_class)
 
     person = client.person
-    classes = list(dict.fromkeys([DataClass.GENERAL.value, data_class]))
-    decisions = policy.evaluate_many(
-        actor=actor, person=person, data_classes=classes, purpose=purpose
-    )
-    if not all(d.permitted for d in decisions.values()):
-        _refuse(actor=actor, person=person, decisions=decisions, purpose=purpose)
-
     now = timezone.now()
     status = Status.REQUESTED if send else Status.DRAFT
     referral = Referral(
@@ -527,46 +757,74 @@ def referral_create(
         created_at=now,
         updated_at=now,
     )
-    consent = _find_consent(
-        person=person, referral=referral, organization=receiving_organization, purpose=purpose
-    )
-    referral.consent = consent
-    _check_capacity(service, waitlist_ok)
-    if send:
-        referral.requested_at = now
-        referral.due_at = _due_at(receiving_organization, urgency, now)
-
-    with transaction.atomic():
-        referral.save(force_insert=True)
-        ReferralEvent.objects.create(
-            referral=referral,
-            kind=EVENT_CREATED,
-            to_status=status.value,
-            organization=actor.organization,
-            actor_id=actor.user_id,
-            at=now,
-        )
-        entries = _entries(
-            referral=referral,
-            person=person,
-            decisions=decisions,
-            classes=classes,
-            action=AuditAction.WRITE,
-            purpose=purpose,
-        )
-        if send and consent is not None:
-            entries += _disclosures(
-                referral=referral, person=person, consent=consent, purpose=purpose
+    try:
+        with transaction.atomic():
+            sending: _Sending | None = None
+            if send:
+                sending, decisions = _authorize_sending(
+                    actor=actor, person=person, referral=referral, purpose=purpose, object_id=""
+                )
+                referral.consent = sending.consent
+            else:
+                # A draft stays with the requester: it needs what it carries, not a consent.
+                classes = list(dict.fromkeys([DataClass.GENERAL.value, data_class]))
+                decisions = policy.evaluate_many(
+                    actor=actor, person=person, data_classes=classes, purpose=purpose
+                )
+                if not all(d.permitted for d in decisions.values()):
+                    refused = {c: d for c, d in decisions.items() if not d.permitted}
+                    raise _Refusal(
+                        PermissionDenied(_withheld_text(next(iter(refused.values())))),
+                        [
+                            decision_entry(
+                                decision=decision,
+                                action=AuditAction.WRITE,
+                                purpose=purpose,
+                                person_id=person.pk,
+                                owner_organization_id=person.owner_organization_id,
+                                data_class=data_class_,
+                                object_type="referral",
+                            )
+                            for data_class_, decision in refused.items()
+                        ],
+                    )
+            _check_capacity(service, waitlist_ok)
+            if send:
+                referral.requested_at = now
+                referral.due_at = _due_at(receiving_organization, urgency, now)
+            referral.save(force_insert=True)
+            ReferralEvent.objects.create(
+                referral=referral,
+                kind=EVENT_CREATED,
+                to_status=status.value,
+                organization=actor.organization,
+                actor_id=actor.user_id,
+                at=now,
             )
-        audit_append_many(actor=actor, entries=entries)
-        if send:
-            _notify_other_side(
-                referral,
-                acting=Side.REQUESTER,
-                was_draft=True,
-                actor=actor,
-                kind=NotificationKind.REFERRAL_RECEIVED,
+            entries = _entries(
+                referral=referral,
+                person=person,
+                decisions=decisions,
+                classes=decisions,
+                action=AuditAction.WRITE,
+                purpose=purpose,
             )
+            if sending is not None and sending.by_class:
+                entries += _disclosures(
+                    referral=referral, person=person, sending=sending, purpose=purpose
+                )
+            audit_append_many(actor=actor, entries=entries)
+            if send:
+                _notify_other_side(
+                    referral,
+                    acting=Side.REQUESTER,
+                    was_draft=True,
+                    actor=actor,
+                    kind=NotificationKind.REFERRAL_RECEIVED,
+                )
+    except _Refusal as refusal:
+        audit_append_many(actor=actor, entries=refusal.entries)
+        raise refusal.error from None
     logger.info("referral %s created (%s)", referral.pk, status.value)
     return referral
 
@@ -583,7 +841,7 @@ class _Change:
     acting: Side
     written: list[str] = field(default_factory=lambda: [DataClass.GENERAL.value])
     notify: str = NotificationKind.REFERRAL_UPDATED
-    disclose: ConsentDirective | None = None
+    disclose: _Sending | None = None
 
 
 @dataclass
@@ -596,7 +854,17 @@ class _Context:
     now: datetime
 
 
-def _load(referral_id: UUID | str) -> Referral:
+def _referral_uuid(referral_id: UUID | str) -> UUID:
+    """The id as a UUID; anything else names no referral (a 404, like a missing one)."""
+    if isinstance(referral_id, UUID):
+        return referral_id
+    try:
+        return UUID(str(referral_id))
+    except (TypeError, ValueError):
+        raise Referral.DoesNotExist from None
+
+
+def _load(referral_id: UUID) -> Referral:
     return Referral.objects.select_related(
         "client__person",
         "requester",
@@ -615,6 +883,28 @@ def _conflict_stale(referral: Referral) -> ReferralConflict:
     )
 
 
+def _conflict_raced(referral: Referral) -> ReferralConflict:
+    """Someone else's move landed between the moment this one was asked for and its turn
+    (no ``expected_version`` was given): say what happened rather than why the move no
+    longer fits."""
+    messages = {
+        Status.ACCEPTED: _("This referral was accepted by someone else a moment ago."),
+        Status.REJECTED: _("This referral was declined by someone else a moment ago."),
+        Status.CANCELLED: _("This referral was cancelled by someone else a moment ago."),
+        Status.COMPLETED: _("This referral was completed by someone else a moment ago."),
+        Status.FAILED: _("This referral was marked not completed by someone else a moment ago."),
+        Status.ON_HOLD: _("This referral was put on hold by someone else a moment ago."),
+        Status.IN_PROGRESS: _("Someone else started work on this referral a moment ago."),
+        Status.ENTERED_IN_ERROR: _(
+            "This referral was marked entered in error by someone else a moment ago."
+        ),
+    }
+    message = messages.get(referral.status)  # type: ignore[call-overload]
+    if message is None:
+        return _conflict_stale(referral)
+    return ReferralConflict(message + " " + _("Nothing was changed."))
+
+
 def _act(
     *,
     actor: Actor,
@@ -626,16 +916,20 @@ def _act(
 ) -> Referral:
     """The frame of every change: authorize, lock, check the version, apply, record, tell."""
     _require_referral_role(actor)
-    referral = _load(referral_id)
+    referral = _load(_referral_uuid(referral_id))
     person = referral.client.person
     wanted = list(dict.fromkeys([DataClass.GENERAL.value, *classes(referral)]))
-    any_side = sides_for(
+    on_it = sides_for(
         organization_id=actor.organization.pk,
         requester_organization_id=referral.requester_organization_id,
         receiving_organization_id=referral.receiving_organization_id,
-        status=Status.REQUESTED,
+        status=referral.status,
     )
-    if not any_side:
+    if not on_it and referral.receiving_organization_id == actor.organization.pk:
+        # A draft is the requester's alone: to the organization it is not yet sent to, it
+        # does not exist (the same answer as a missing referral, so nothing is revealed).
+        raise Referral.DoesNotExist
+    if not on_it:
         _refuse(
             actor=actor,
             person=person,
@@ -654,90 +948,107 @@ def _act(
             object_id=str(referral.pk),
         )
 
-    with transaction.atomic():
-        # of=("self",): lock the referral row only, not the joined rows.
-        current = (
-            Referral.objects.select_for_update(of=("self",))
-            .select_related("client__person")
-            .get(pk=referral.pk)
-        )
-        current.requester = referral.requester
-        current.requester_organization = referral.requester_organization
-        current.receiving_organization = referral.receiving_organization
-        if expected_version is not None and current.version != expected_version:
-            raise _conflict_stale(current)
-        sides = sides_for(
-            organization_id=actor.organization.pk,
-            requester_organization_id=current.requester_organization_id,
-            receiving_organization_id=current.receiving_organization_id,
-            status=current.status,
-        )
-        if not sides:
-            # Only a draft hides a referral from one of its organizations.
-            raise PermissionDenied(_("The referral has not been sent yet."))
-        now = timezone.now()
-        context = _Context(actor, current, sides, decisions, used, now)
-        was_draft = current.status == Status.DRAFT
-        step = change(context)
-        fields = {**step.fields, "updated_at": now, "version": current.version + 1}
-        # Conditional on the version read under the lock: even where the database takes no
-        # row locks (SQLite), a concurrent change makes this update match nothing.
-        updated = Referral.objects.filter(pk=current.pk, version=current.version).update(**fields)
-        if not updated:
-            raise _conflict_stale(current)
-        for name, value in fields.items():
-            setattr(current, name, value)
-        ReferralEvent.objects.create(
-            referral=current,
-            organization=actor.organization,
-            actor_id=actor.user_id,
-            at=now,
-            **step.event,
-        )
-        entries = _entries(
-            referral=current,
-            person=person,
-            decisions=decisions,
-            classes=step.written,
-            action=AuditAction.WRITE,
-            purpose=used,
-        )
-        if step.disclose is not None:
-            entries += _disclosures(
-                referral=current, person=person, consent=step.disclose, purpose=used
+    try:
+        with transaction.atomic():
+            # of=("self",): lock the referral row only, not the joined rows.
+            current = (
+                Referral.objects.select_for_update(of=("self",))
+                .select_related("client__person")
+                .get(pk=referral.pk)
             )
-        audit_append_many(actor=actor, entries=entries)
-        _notify_other_side(
-            current, acting=step.acting, was_draft=was_draft, actor=actor, kind=step.notify
-        )
+            current.requester = referral.requester
+            current.requester_organization = referral.requester_organization
+            current.receiving_organization = referral.receiving_organization
+            if expected_version is not None and current.version != expected_version:
+                raise _conflict_stale(current)
+            sides = sides_for(
+                organization_id=actor.organization.pk,
+                requester_organization_id=current.requester_organization_id,
+                receiving_organization_id=current.receiving_organization_id,
+                status=current.status,
+            )
+            if not sides:
+                raise Referral.DoesNotExist  # only a draft hides a referral from one side
+            now = timezone.now()
+            context = _Context(actor, current, sides, decisions, used, now)
+            was_draft = current.status == Status.DRAFT
+            try:
+                step = change(context)
+            except ReferralConflict:
+                raise
+            except ValidationError:
+                if expected_version is None and current.status != referral.status:
+                    # Someone else's change landed while this one waited for the row: that,
+                    # not the rules, is why it no longer fits.
+                    raise _conflict_raced(current) from None
+                raise
+            fields = {**step.fields, "updated_at": now, "version": current.version + 1}
+            if current.consent_lapsed_at is not None and (
+                step.disclose is not None
+                or fields.get("status", current.status) not in (Status.ON_HOLD, current.status)
+            ):
+                # Sent again, or work resumed under a consent that allows it again.
+                fields["consent_lapsed_at"] = None
+            # Conditional on the version read under the lock: even where the database takes
+            # no row locks (SQLite), a concurrent change makes this update match nothing.
+            updated = Referral.objects.filter(pk=current.pk, version=current.version).update(
+                **fields
+            )
+            if not updated:
+                raise _conflict_stale(current)
+            for name, value in fields.items():
+                setattr(current, name, value)
+            ReferralEvent.objects.create(
+                referral=current,
+                organization=actor.organization,
+                actor_id=actor.user_id,
+                at=now,
+                **step.event,
+            )
+            entries = _entries(
+                referral=current,
+                person=person,
+                decisions=decisions,
+                classes=step.written,
+                action=AuditAction.WRITE,
+                purpose=used,
+            )
+            if step.disclose is not None and step.disclose.by_class:
+                entries += _disclosures(
+                    referral=current, person=person, sending=step.disclose, purpose=used
+                )
+            audit_append_many(actor=actor, entries=entries)
+            _notify_other_side(
+                current, acting=step.acting, was_draft=was_draft, actor=actor, kind=step.notify
+            )
+    except _Refusal as refusal:
+        audit_append_many(actor=actor, entries=refusal.entries)
+        raise refusal.error from None
     return current
 
 
-def _send_fields(context: _Context) -> tuple[dict[str, Any], ConsentDirective | None]:
-    """A referral going (back) to the receiving organization: the consent is checked again
-    and the response clock starts."""
+def _send_fields(context: _Context) -> tuple[dict[str, Any], _Sending, list[str]]:
+    """A referral going (back) to the receiving organization: the sender and the consent are
+    checked again, under the lock, and the response clock starts. Returns the fields, what is
+    disclosed, and the classes the sender wrote."""
     referral = context.referral
-    decision = context.decisions.get(referral.data_class)
-    if decision is None or not decision.permitted:
-        raise PermissionDenied(
-            _withheld_text(decision) if decision else _("You may not send this information.")
-        )
-    consent = _find_consent(
+    sending, decisions = _authorize_sending(
+        actor=context.actor,
         person=referral.client.person,
         referral=referral,
-        organization=referral.receiving_organization,
         purpose=context.purpose,
+        object_id=str(referral.pk),
     )
+    context.decisions.update(decisions)
     fields: dict[str, Any] = {
         "requested_at": context.now,
         "due_at": _due_at(referral.receiving_organization, referral.urgency, context.now),
         "reminded_at": None,
         "escalated_at": None,
         "responded_at": None,
+        "consent": sending.consent,
     }
-    if consent is not None:
-        fields["consent"] = consent
-    return fields, consent
+    return fields, sending, list(decisions)
 
 
 def _already(context: _Context, to: str) -> ReferralConflict:
@@ -769,11 +1080,10 @@ def referral_transition(
     since, or made this very move first, :class:`ReferralConflict` is raised and nothing
     changes. A move the rules refuse raises a ValidationError naming ``status`` or ``reason``.
     """
-    reason = (reason or "").strip()
-    if len(reason) > REASON_MAX:
-        raise ValidationError(
-            {"reason": _("Keep this under %(limit)d characters.") % {"limit": REASON_MAX}}
-        )
+    reason = _clean_reason(reason)
+    to = str(to or "")
+    if NUL in to:
+        raise ValidationError({"status": _nul_message()})
 
     def change(context: _Context) -> _Change:
         referral = context.referral
@@ -785,11 +1095,29 @@ def referral_transition(
             raise _move_error(error) from None
         fields: dict[str, Any] = {"status": to, "status_reason": reason}
         disclose = None
+        written = [DataClass.GENERAL.value]
         notify = NotificationKind.REFERRAL_UPDATED
         if referral.status == Status.DRAFT and to == Status.REQUESTED:
-            sent, disclose = _send_fields(context)
+            sent, disclose, written = _send_fields(context)
             fields.update(sent)
             notify = NotificationKind.REFERRAL_RECEIVED
+        if (
+            referral.consent_lapsed_at is not None
+            and to == Status.IN_PROGRESS
+            and _disclosure_basis(
+                person=referral.client.person, referral=referral, purpose=context.purpose
+            )
+            is None
+        ):
+            raise ValidationError(
+                {
+                    "status": _(
+                        "The person's consent no longer allows sharing this with "
+                        "%(organization)s. Work resumes once their consent is recorded again."
+                    )
+                    % {"organization": referral.receiving_organization.name}
+                }
+            )
         if referral.status == Status.REQUESTED and to in (Status.ACCEPTED, Status.REJECTED):
             fields["responded_at"] = context.now
         if to in CLOSED_STATES:
@@ -803,6 +1131,7 @@ def referral_transition(
                 "reason": reason,
             },
             acting=move.side,
+            written=written,
             notify=notify,
             disclose=disclose,
         )
@@ -812,8 +1141,6 @@ def referral_transition(
         referral_id=referral_id,
         expected_version=expected_version,
         purpose=purpose,
-        # Sending discloses the referral's information: the sender must be able to see it.
-        classes=lambda r: [r.data_class] if to == Status.REQUESTED else [],
         change=change,
     )
 
@@ -1008,11 +1335,7 @@ def referral_reopen(
     """Reopen a closed referral, saying why. Its history stays; the receiving organization
     resumes work it had accepted, otherwise it goes back to "requested" (the consent is checked
     again and the response clock restarts)."""
-    reason = (reason or "").strip()
-    if len(reason) > REASON_MAX:
-        raise ValidationError(
-            {"reason": _("Keep this under %(limit)d characters.") % {"limit": REASON_MAX}}
-        )
+    reason = _clean_reason(reason)
 
     def change(context: _Context) -> _Change:
         referral = context.referral
@@ -1032,9 +1355,10 @@ def referral_reopen(
             "reopened_count": referral.reopened_count + 1,
         }
         disclose = None
+        written = [DataClass.GENERAL.value]
         notify = NotificationKind.REFERRAL_UPDATED
         if move.to_status == Status.REQUESTED:
-            sent, disclose = _send_fields(context)
+            sent, disclose, written = _send_fields(context)
             fields.update(sent)
             notify = NotificationKind.REFERRAL_RECEIVED
         return _Change(
@@ -1046,6 +1370,7 @@ def referral_reopen(
                 "reason": reason,
             },
             acting=move.side,
+            written=written,
             notify=notify,
             disclose=disclose,
         )
@@ -1055,7 +1380,6 @@ def referral_reopen(
         referral_id=referral_id,
         expected_version=expected_version,
         purpose=purpose,
-        classes=lambda r: [r.data_class],
         change=change,
     )
 
@@ -1179,20 +1503,152 @@ def _escalate(referral: Referral, now: datetime) -> bool:
     return True
 
 
-def referrals_follow_up(*, now: datetime | None = None) -> dict[str, int]:
-    """Remind receiving organizations of referrals past their response deadline, then
-    escalate to their org admins (and tell the requester) once the jurisdiction's escalation
-    delay has passed too. Each referral is reminded once and escalated once, so running this
-    again changes nothing."""
+def _lapse_candidates(now: datetime) -> list[UUID]:
+    """Open sent referrals between two organizations whose basis may have lapsed since they
+    were sent: the person has a consent that was revoked or expired since then, or a refusal
+    recorded since then (or the referral carries no consent at all). One query; the policy
+    then decides each one."""
+    since_sent = (
+        Q(revoked_at__lte=now, revoked_at__gt=OuterRef("requested_at"))
+        | Q(period_end__lte=now, period_end__gt=OuterRef("requested_at"))
+        | Q(decision=ConsentDecision.DENY, recorded_at__gt=OuterRef("requested_at"))
+    )
+    changed = ConsentDirective.objects.filter(person_id=OuterRef("client__person_id")).filter(
+        since_sent
+    )
+    return list(
+        Referral.objects.filter(status__in=list(CONSENT_HOLD_FROM), consent_lapsed_at__isnull=True)
+        .exclude(requester_organization_id=F("receiving_organization_id"))
+        .filter(Q(consent__isnull=True) | Exists(changed))
+        .order_by("requested_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _basis_holds(referral: Referral, now: datetime) -> bool:
+    """Does a consent still allow what this referral disclosed to be with the receiving
+    organization, for a work purpose?"""
+    person = referral.client.person
+    return any(
+        _disclosure_basis(person=person, referral=referral, purpose=purpose, at=now) is not None
+        for purpose in WORK_PURPOSES
+    )
+
+
+def _lapse_reason(referral: Referral, now: datetime) -> str:
+    withdrawn = ConsentDirective.objects.filter(person_id=referral.client.person_id).filter(
+        Q(revoked_at__lte=now) | Q(decision=ConsentDecision.DENY, period_start__lte=now)
+    )
+    if referral.requested_at is not None:
+        withdrawn = withdrawn.filter(
+            Q(revoked_at__gt=referral.requested_at) | Q(recorded_at__gt=referral.requested_at)
+        )
+    if referral.consent_id is None or withdrawn.exists():
+        return _("The person withdrew their consent")
+    return _("The person's consent has expired")
+
+
+def _hold_for_consent(referral_id: UUID, now: datetime) -> bool:
+    """Put one referral on hold because its basis lapsed (re-checked under the lock), and
+    tell both sides. The system acts: the event and the audit row have no user."""
+    with transaction.atomic():
+        referral = (
+            Referral.objects.select_for_update(of=("self",))
+            .select_related(
+                "client__person", "requester", "requester_organization", "receiving_organization"
+            )
+            .get(pk=referral_id)
+        )
+        if referral.status not in CONSENT_HOLD_FROM or referral.consent_lapsed_at is not None:
+            return False
+        if _basis_holds(referral, now):
+            return False
+        reason = _lapse_reason(referral, now)
+        fields: dict[str, Any] = {
+            "status": Status.ON_HOLD.value,
+            "status_reason": reason,
+            "consent_lapsed_at": now,
+            "updated_at": now,
+            "version": referral.version + 1,
+        }
+        updated = Referral.objects.filter(pk=referral.pk, version=referral.version).update(**fields)
+        if not updated:
+            return False
+        ReferralEvent.objects.create(
+            referral=referral,
+            kind=EVENT_STATUS,
+            from_status=referral.status,
+            to_status=Status.ON_HOLD,
+            reason=reason,
+            organization=None,
+            actor=None,
+            at=now,
+        )
+        for name, value in fields.items():
+            setattr(referral, name, value)
+        _system_audit(referral)
+        # Both sides hear that a consent changed; the notification says nothing more.
+        _after_commit(
+            partial(
+                _tell,
+                referral_id=referral.pk,
+                organization_id=referral.receiving_organization_id,
+                kind=NotificationKind.CONSENT_CHANGED,
+            )
+        )
+        _after_commit(
+            partial(
+                _tell_requester,
+                referral,
+                kind=NotificationKind.CONSENT_CHANGED,
+                skip_user_id=None,
+            )
+        )
+    return True
+
+
+def referrals_hold_lapsed(*, now: datetime | None = None) -> tuple[int, set[UUID]]:
+    """Put on hold, once, every open sent referral that no consent allows any more (the person
+    withdrew it, it expired, or they refused), and tell both sides. Returns how many were put
+    on hold and the ids whose basis lapsed (reminders and escalations skip them)."""
     now = now or timezone.now()
+    held = 0
+    lapsed: set[UUID] = set()
+    candidates = _lapse_candidates(now)
+    for start in range(0, len(candidates), FOLLOW_UP_BATCH):
+        batch = (
+            Referral.objects.filter(pk__in=candidates[start : start + FOLLOW_UP_BATCH])
+            .select_related("client__person", "requester_organization", "receiving_organization")
+            .order_by("requested_at", "pk")
+        )
+        for referral in batch:
+            if _basis_holds(referral, now):
+                continue
+            lapsed.add(referral.pk)
+            if _hold_for_consent(referral.pk, now):
+                held += 1
+    return held, lapsed
+
+
+def referrals_follow_up(*, now: datetime | None = None) -> dict[str, int]:
+    """First put on hold the referrals whose consent lapsed (telling both sides, once); then
+    remind receiving organizations of referrals past their response deadline, and escalate to
+    their org admins (and tell the requester) once the jurisdiction's escalation delay has
+    passed too. A referral whose consent lapsed is never reminded or escalated. Each referral
+    is held, reminded and escalated at most once, so running this again changes nothing."""
+    now = now or timezone.now()
+    held, lapsed = referrals_hold_lapsed(now=now)
     rules = deadline_rules()
-    counts = {"reminded": 0, "escalated": 0}
+    counts = {"reminded": 0, "escalated": 0, "held": held}
     due = list(
-        Referral.objects.filter(status=Status.REQUESTED, due_at__lte=now)
+        Referral.objects.filter(
+            status=Status.REQUESTED, due_at__lte=now, consent_lapsed_at__isnull=True
+        )
         .filter(Q(reminded_at__isnull=True) | Q(escalated_at__isnull=True))
         .order_by("due_at", "pk")
         .values_list("pk", flat=True)
     )
+    due = [pk for pk in due if pk not in lapsed]
     for start in range(0, len(due), FOLLOW_UP_BATCH):
         batch = (
             Referral.objects.filter(pk__in=due[start : start + FOLLOW_UP_BATCH])
@@ -1206,14 +1662,13 @@ def referrals_follow_up(*, now: datetime | None = None) -> dict[str, int]:
                 counts["reminded"] += 1
             if referral.escalated_at is None:
                 key = (referral.receiving_organization.jurisdiction_id, referral.urgency)
-                rule = rules.get(key) or deadlines.DEFAULT_RULES.get(
-                    referral.urgency, deadlines.DEFAULT_RULES[Urgency.ROUTINE]
-                )
+                rule = rules.get(key) or _default_rule(referral.urgency)
                 if deadlines.escalate_at(referral.due_at, rule) <= now and _escalate(referral, now):
                     counts["escalated"] += 1
-    if counts["reminded"] or counts["escalated"]:
+    if any(counts.values()):
         logger.info(
-            "referrals follow-up: %d reminded, %d escalated",
+            "referrals follow-up: %d put on hold (consent lapsed), %d reminded, %d escalated",
+            counts["held"],
             counts["reminded"],
             counts["escalated"],
         )

@@ -8,7 +8,8 @@ referral Task states, which side may move each, and which moves need a reason.
     any state -> entered-in-error
 
 The requester owns draft, requested and entered-in-error; the receiving organization owns the
-rest; either may cancel. Rejected, cancelled, on-hold and failed need a reason. A closed
+rest; either may cancel. Rejected, cancelled, on-hold and failed need a reason. When the
+person's consent lapses, the system puts an open sent referral on hold (CONSENT_HOLD_FROM). A closed
 referral (completed, failed, rejected, cancelled) may be reopened; it goes back to where work
 resumes (requested for the requester, in-progress for the receiver) and its history is kept.
 Labels for people live in :mod:`carecircle.referrals.models`.
@@ -71,6 +72,12 @@ REASON_REQUIRED = frozenset({Status.REJECTED, Status.CANCELLED, Status.ON_HOLD, 
 #: Where a reopened referral resumes, by the side reopening it.
 REOPEN_TO = {Side.REQUESTER: Status.REQUESTED, Side.RECEIVER: Status.IN_PROGRESS}
 REOPENABLE = frozenset({Status.REJECTED, Status.CANCELLED, Status.COMPLETED, Status.FAILED})
+#: Sent and still open: when the person's consent no longer allows the sharing, the follow-up
+#: worker (no side: the system) puts a referral in one of these states on hold, whatever the
+#: moves people may make. Work resumes (on-hold -> in-progress) once a consent allows it again.
+CONSENT_HOLD_FROM = frozenset(
+    {Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD}
+)
 
 _WORKING = (Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD)
 

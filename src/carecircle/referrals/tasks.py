@@ -14,12 +14,14 @@ logger = logging.getLogger(__name__)
 
 @db_periodic_task(crontab(minute="*/15"))
 def follow_up_referrals() -> dict[str, int]:
-    """Every quarter hour: remind the receiving organizations of referrals past their response
+    """Every quarter hour: put on hold the referrals the person's consent no longer allows
+    (telling both sides), remind the receiving organizations of referrals past their response
     deadline, then escalate to their org admins and tell the requester. Safe to run again:
-    each referral is reminded once and escalated once."""
+    each referral is held once, reminded once and escalated once."""
     counts = services.referrals_follow_up()
     logger.info(
-        "referral follow-up: %d reminder(s), %d escalation(s)",
+        "referral follow-up: %d put on hold (consent lapsed), %d reminder(s), %d escalation(s)",
+        counts["held"],
         counts["reminded"],
         counts["escalated"],
     )

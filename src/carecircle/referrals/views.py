@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -24,9 +24,9 @@ from carecircle.clients.models import Client
 from carecircle.directory.models import Service, ServiceCapacity
 from carecircle.partners.models import Organization
 from carecircle.partners.selectors import Actor
-from carecircle.privacy.models import DataClass
+from carecircle.privacy.models import REASON_TEXT, DataClass
 from carecircle.privacy.rules import ALL_CLASSES, ROLE_CLASSES
-from carecircle.privacy.selectors import person_require
+from carecircle.privacy.selectors import person_read
 from carecircle.referrals import selectors, services
 from carecircle.referrals.forms import (
     BULK_ACTIONS,
@@ -228,11 +228,13 @@ def _view_or_404(request: HttpRequest, referral_id: uuid.UUID) -> Any:
         raise Http404 from None
 
 
-def _capacities(referral: Referral) -> list[ServiceCapacity]:
-    if referral.service_id is None:
+def _capacities(view: Any) -> list[ServiceCapacity]:
+    """The capacity of the referral's service, where the reader may know which service it is
+    (a unit's name can tell it)."""
+    if view.service_id is None:
         return []
     return list(
-        ServiceCapacity.objects.filter(service_id=referral.service_id)
+        ServiceCapacity.objects.filter(service_id=view.service_id)
         .select_related("unit")
         .order_by("unit__name")
     )
@@ -256,6 +258,12 @@ REASON_LABELS: dict[str, Any] = {
 }
 
 
+#: History steps that carry a reason whatever state they lead to.
+REASONED_KINDS = frozenset({"reopened", "outcome"})
+#: States an outcome leads to: the page says the outcome is withheld there.
+OUTCOME_STATES = frozenset({Status.COMPLETED, Status.FAILED, Status.ON_HOLD})
+
+
 def _event_label(kind: str, to_status: str) -> Any:
     if kind in ("created", "status") and to_status == Status.REQUESTED:
         return gettext_lazy("Sent")
@@ -271,21 +279,23 @@ def _event_label(kind: str, to_status: str) -> Any:
     return kind.replace("_", " ").capitalize()
 
 
-def _timeline(events: Any) -> list[dict[str, Any]]:
-    items = []
-    for event in events:
-        organization = event.organization
-        person = event.actor
-        items.append(
-            {
-                "at": event.at,
-                "label": _event_label(event.kind, event.to_status),
-                "organization": organization.name if organization is not None else "",
-                "by": (person.get_full_name() or person.get_username()) if person else "",
-                "reason": event.reason,
-            }
-        )
-    return items
+def _timeline(events: list[selectors.EventView]) -> list[dict[str, Any]]:
+    """The history's steps from the selector's events: what the reader may not see is None
+    there and said to be withheld here."""
+    return [
+        {
+            "at": event.at,
+            "label": _event_label(event.kind, event.to_status),
+            "organization": event.organization_name or "",
+            "organization_withheld": event.organization_withheld,
+            "by": event.actor_name or "",
+            "reason": event.reason,
+            # Said only where a step has a reason to withhold: the others never had one.
+            "reason_withheld": event.reason is None
+            and (event.to_status in REASON_LABELS or event.kind in REASONED_KINDS),
+        }
+        for event in events
+    ]
 
 
 def transition_form(to: str, data: Any = None, initial: Any = None) -> TransitionForm:
@@ -356,8 +366,7 @@ def _render_detail(
     reopen_form = None
     if view.can_reopen:
         reopen_form = bound.get("reopen") or ReopenForm(initial=version, auto_id="reopen-%s")
-    withheld = list(view.withheld_reasons)
-    requester = referral.requester
+    why = list(view.withheld_why)
     return render(
         request,
         "referrals/detail.html",
@@ -369,15 +378,17 @@ def _render_detail(
             "appointment_form": appointment_form,
             "outcome_form": outcome_form,
             "reopen_form": reopen_form,
-            "capacities": _capacities(referral),
+            "capacities": _capacities(view),
             "consent": referral.consent,
             "consent_state": CONSENT_STATES.get(referral.consent.state(), "")
             if referral.consent
             else "",
-            "requester_name": requester.get_full_name() or requester.get_username(),
-            "withheld": withheld,
-            "withheld_reason": withheld[0][1] if withheld else "",
+            "requester_name": view.requester_name,
+            "withheld": why,
+            "withheld_reason": " ".join(why),
             "timeline": _timeline(view.events),
+            "reason_states": [str(s) for s in REASON_LABELS],
+            "outcome_states": [str(s) for s in OUTCOME_STATES],
             "zone": zone,
         },
         status=status,
@@ -602,13 +613,16 @@ def _client_for_referral(request: HttpRequest) -> Client:
     if client is None:
         raise Http404
     # Naming the person on this page is a read of their general information: ask and audit.
-    person_require(
+    decision = person_read(
         actor=actor_of(request),
         person=client.person,
-        data_class=DataClass.GENERAL,
+        data_classes=[DataClass.GENERAL],
         purpose=_purpose(request),
         object_type="client",
-    )
+        object_id=str(client.pk),
+    )[DataClass.GENERAL]
+    if not decision.permitted:
+        raise PermissionDenied(str(REASON_TEXT.get(decision.code, REASON_TEXT["no_basis"])))
     return client
 
 

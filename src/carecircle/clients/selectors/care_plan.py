@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.clients.models import CarePlanGoal, CarePlanTask, Client, GoalDomain
-from carecircle.partners.models import Organization, Sector
+from carecircle.clients.selectors.records import Naming, record_may_write
+from carecircle.partners.models import Organization
 from carecircle.partners.selectors import Actor
 from carecircle.privacy.models import REASON_TEXT, CareTeamMember, DataClass
 from carecircle.privacy.rules import Basis, Decision
@@ -28,12 +29,14 @@ class TaskRow:
     task: CarePlanTask
     owner_label: str
     overdue: bool
-    #: False where the owner's organization is not named (Part 2): its ids are not shown.
+    #: False where the owner's organization is not named (see ``records.Naming``): then no
+    #: owner is shown, nor its ids.
     owner_named: bool = True
 
 
 def task_row(task: CarePlanTask, *, today: date, organization_name: str | None) -> TaskRow:
-    """A step as shown: its owner in words and whether it is overdue."""
+    """A step as shown: its owner in words (empty when the owner may not be named) and whether
+    it is overdue."""
     return TaskRow(
         task=task,
         owner_label=_owner_label(task, organization_name),
@@ -46,7 +49,7 @@ def task_row(task: CarePlanTask, *, today: date, organization_name: str | None) 
 class GoalRow:
     goal: CarePlanGoal
     tasks: list[TaskRow]
-    #: None where naming the organization would disclose Part 2 information.
+    #: None where the organization may not be named (then only the holder's goals are shown).
     organization_name: str | None
 
     @property
@@ -62,6 +65,8 @@ class CarePlanView:
     today: date
     #: (value, label) of who may own a new step: "person", "org:<id>", "user:<org>:<user>".
     owner_choices: list[tuple[str, str]] = field(default_factory=list)
+    #: The reader's organization holds the record or is on the care team (``record_may_write``).
+    may_write: bool = False
 
     @property
     def withheld(self) -> list[tuple[str, str]]:
@@ -79,7 +84,10 @@ class CarePlanView:
 
     @property
     def writable_classes(self) -> list[tuple[str, str]]:
-        """The kinds of goal this reader may add: writing a class needs reading it."""
+        """The kinds of goal this reader may add: only a writer (``record_may_write``), and
+        writing a class needs reading it."""
+        if not self.may_write:
+            return []
         return [(value, str(label)) for value, label in DataClass.choices if self.decisions[value]]
 
     @property
@@ -151,38 +159,50 @@ def care_plan_get(
         )
         .order_by("created_at", "pk")
     )
-    may_name_clinic = bool(decisions[DataClass.SUBSTANCE_USE].permitted)
-
-    def org_name(organization: Organization) -> str | None:
-        if organization.sector == Sector.TREATMENT_CLINIC and not may_name_clinic:
-            return None
-        return organization.name
-
+    naming = Naming(
+        reader_organization_id=actor.organization.pk,
+        holder_organization_id=client.person.owner_organization_id,
+        decisions=decisions,
+    )
     today = today or reader_today(actor)
     rows = []
     for goal in goals:
+        # A goal or step by another organization the reader may not be told of is left out:
+        # shown without it, it would say by elimination which kind knows the person. The
+        # holder's are shown, without the holder's name where it may not be named.
+        if not naming.shows(goal.organization):
+            continue
         tasks = [
-            task_row(task, today=today, organization_name=org_name(task.owner_organization))
+            task_row(task, today=today, organization_name=naming.name(task.owner_organization))
             for task in goal.tasks.all()
-            # A step owned by a treatment program the reader may not be told of is left out:
-            # "a partner organization" would itself say which kind (Part 2).
-            if task.owner_is_person or org_name(task.owner_organization) is not None
+            if task.owner_is_person or naming.shows(task.owner_organization)
         ]
-        rows.append(GoalRow(goal=goal, tasks=tasks, organization_name=org_name(goal.organization)))
-    view = CarePlanView(client=client, decisions=decisions, goals=rows, today=today)
+        rows.append(
+            GoalRow(goal=goal, tasks=tasks, organization_name=naming.name(goal.organization))
+        )
+    view = CarePlanView(
+        client=client,
+        decisions=decisions,
+        goals=rows,
+        today=today,
+        may_write=record_may_write(actor=actor, person=client.person),
+    )
     if view.writable_classes:
-        view.owner_choices = _owner_choices(actor, client, org_name)
+        view.owner_choices = _owner_choices(actor, client, naming.name)
     return view
 
 
 def _owner_label(task: CarePlanTask, organization_name: str | None) -> str:
     if task.owner_is_person:
         return _("The person themselves")
-    where = organization_name or _("a partner organization")
+    if organization_name is None:
+        # The holder, not to be named to this reader: no owner is shown, not even the worker
+        # (a worker's name would tell their organization).
+        return ""
     user = task.owner_user
     if user is None:
-        return where
-    return f"{user.get_full_name() or user.get_username()} ({where})"
+        return organization_name
+    return f"{user.get_full_name() or user.get_username()} ({organization_name})"
 
 
 def _owner_choices(

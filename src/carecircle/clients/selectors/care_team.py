@@ -1,7 +1,9 @@
 """Reading a person's care team: who is on it, from which organization, in which role.
 
-Seeing the team is a read of general data, audited. A treatment program on the team is Part 2
-information: it is shown only to readers the policy lets see the person's substance-use data.
+Seeing the team is a read of general data, audited. An organization whose sector says something
+about the person (a treatment program, a mental-health service, ...) is shown only to readers
+the policy lets see that class, and the holder only as ``records.Naming`` allows; the others are
+left out, never shown unnamed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from carecircle.clients.models import Client
-from carecircle.partners.models import Sector
+from carecircle.clients.selectors.records import Naming, naming_classes
 from carecircle.partners.selectors import Actor
 from carecircle.privacy.models import CareTeamMember, DataClass
 from carecircle.privacy.rules import Decision
@@ -39,6 +41,8 @@ class CareTeamView:
     past: list[CareTeamRow]
     #: The reader's organization holds the record in a role that keeps the team.
     may_keep: bool
+    #: Which organizations may be named to this reader (see ``records.Naming``).
+    naming: Naming
 
     @property
     def lead(self) -> CareTeamRow | None:
@@ -46,14 +50,9 @@ class CareTeamView:
 
     @property
     def holder_name(self) -> str | None:
+        """The holder's name, or None: then nothing at all is said about the holder."""
         owner = self.client.person.owner_organization
-        return owner.name if self._may_name(owner.sector) else None
-
-    def _may_name(self, sector: str) -> bool:
-        if sector != Sector.TREATMENT_CLINIC:
-            return True
-        decision = self.decisions.get(DataClass.SUBSTANCE_USE)
-        return bool(decision and decision.permitted)
+        return owner.name if self.naming.names_holder else None
 
 
 def care_team_get(*, actor: Actor, client_id: int, purpose: str) -> CareTeamView:
@@ -70,10 +69,15 @@ def care_team_get(*, actor: Actor, client_id: int, purpose: str) -> CareTeamView
         .select_related("organization", "user")
         .order_by("-is_lead", "started_at", "pk")
     )
-    sectors = {m.organization.sector for m in members} | {client.person.owner_organization.sector}
-    classes = [DataClass.GENERAL]
-    if Sector.TREATMENT_CLINIC in sectors:
-        classes.append(DataClass.SUBSTANCE_USE)
+    holder_id = client.person.owner_organization_id
+    classes = [
+        DataClass.GENERAL,
+        *naming_classes(
+            actor=actor,
+            holder_organization_id=holder_id,
+            sectors={m.organization.sector for m in members if m.organization_id != holder_id},
+        ),
+    ]
     decisions = person_read(
         actor=actor,
         person=client.person,
@@ -91,10 +95,15 @@ def care_team_get(*, actor: Actor, client_id: int, purpose: str) -> CareTeamView
         past=[],
         may_keep=client.person.owner_organization_id == actor.organization.pk
         and actor.role in CONSENT_KEEPERS,
+        naming=Naming(
+            reader_organization_id=actor.organization.pk,
+            holder_organization_id=holder_id,
+            decisions=decisions,
+        ),
     )
     now = timezone.now()
     for member in members:
-        if not view._may_name(member.organization.sector):
+        if not view.naming.may_name(member.organization):
             # Left out, not shown unnamed: an unnamed member would say which kind it is.
             continue
         user = member.user

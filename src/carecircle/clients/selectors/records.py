@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -17,9 +17,103 @@ from carecircle.clients.names import SEPARATOR, exact, fold
 from carecircle.partners.models import Organization as PartnerOrganization
 from carecircle.partners.models import Sector
 from carecircle.partners.selectors import Actor
-from carecircle.privacy.models import REASON_TEXT, DataClass
-from carecircle.privacy.rules import ROLE_CLASSES, Basis, Decision
+from carecircle.privacy.models import REASON_TEXT, CareTeamMember, DataClass, Person
+from carecircle.privacy.rules import (
+    ROLE_CLASSES,
+    SECTOR_IMPLIED_CLASS,
+    Basis,
+    Decision,
+    implied_class,
+)
 from carecircle.privacy.selectors import people_read, person_read
+
+#: Every class that naming an organization in connection with a person can disclose.
+IMPLIED_CLASSES: frozenset[str] = frozenset(SECTOR_IMPLIED_CLASS.values())
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Which organizations may be named to this reader in connection with this person.
+
+    Being known to an organization is information of the class its sector implies
+    (``privacy.rules.implied_class``: a treatment program or a peer-recovery network says
+    substance use, a mental-health service mental health, and so on). Such an organization is
+    named only to readers the policy permits that class; otherwise what it wrote, owns or is
+    on is left out entirely, never shown as "a partner organization", which would itself say
+    which kind of organization it is.
+
+    Every record has a holder, so leaving the holder out only when it is of a sensitive kind
+    would tell just as much. The holder is therefore named only to its own members and to
+    readers the policy permits every class a sector can imply; to anyone else it is never
+    named, whatever its sector, and what it wrote is shown without an author.
+    """
+
+    reader_organization_id: int
+    holder_organization_id: int
+    decisions: Mapping[str, Decision]
+
+    def permits(self, data_class: str) -> bool:
+        decision = self.decisions.get(data_class)
+        return bool(decision and decision.permitted)
+
+    @property
+    def names_holder(self) -> bool:
+        return self.reader_organization_id == self.holder_organization_id or all(
+            self.permits(c) for c in IMPLIED_CLASSES
+        )
+
+    def may_name(self, organization: PartnerOrganization) -> bool:
+        """May this organization be named to the reader as an author, owner or member?"""
+        if organization.pk == self.reader_organization_id:
+            return True  # the reader's own organization tells them nothing new
+        if organization.pk == self.holder_organization_id:
+            return self.names_holder
+        implied = implied_class(organization.sector)
+        return implied is None or self.permits(implied)
+
+    def shows(self, organization: PartnerOrganization) -> bool:
+        """Whether something by this organization is shown at all: the holder's always (named
+        or not), another organization's only where it may be named."""
+        return organization.pk == self.holder_organization_id or self.may_name(organization)
+
+    def name(self, organization: PartnerOrganization) -> str | None:
+        return organization.name if self.may_name(organization) else None
+
+
+def naming_classes(
+    *, actor: Actor, holder_organization_id: int, sectors: Iterable[str]
+) -> list[str]:
+    """The classes to ask the policy (besides general) to know which of these organizations,
+    and whether the holder, may be named. Classes the reader's role never sees are not asked:
+    the answer is known (no) and the audit trail is spared a refusal per page."""
+    ceiling = ROLE_CLASSES.get(actor.role, frozenset())
+    wanted = {c for c in (implied_class(s) for s in sectors) if c is not None}
+    if actor.organization.pk != holder_organization_id and ceiling >= IMPLIED_CLASSES:
+        wanted |= IMPLIED_CLASSES
+    return sorted(wanted & ceiling)
+
+
+def record_may_write(*, actor: Actor, person: Person) -> bool:
+    """May the actor's organization add to this person's record (notes, goals, steps)?
+
+    Only the organization holding the record and the organizations on the care team now; the
+    police and justice sector only when it holds the record. A consent lets an organization
+    read, it never makes it a writer. What each may write is still the policy's: a class it
+    may read.
+    """
+    organization = actor.organization
+    if person.owner_organization_id == organization.pk:
+        return True
+    if organization.sector == Sector.POLICE_JUSTICE:
+        return False
+    now = timezone.now()
+    return (
+        CareTeamMember.objects.filter(
+            person_id=person.pk, organization_id=organization.pk, started_at__lte=now
+        )
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
+        .exists()
+    )
 
 
 @dataclass
@@ -28,10 +122,25 @@ class ClientView:
     decisions: dict[str, Decision]
     entries: list[ClientEntry] = field(default_factory=list)
     supports: list[SupportContact] = field(default_factory=list)
+    #: The reader's organization (the holder is always named to its own members).
+    reader_organization_id: int = 0
+    #: The reader's organization holds the record or is on the care team (``record_may_write``).
+    may_write: bool = False
+
+    @property
+    def naming(self) -> Naming:
+        return Naming(
+            reader_organization_id=self.reader_organization_id,
+            holder_organization_id=self.client.person.owner_organization_id,
+            decisions=self.decisions,
+        )
 
     @property
     def writable_classes(self) -> list[tuple[str, str]]:
-        """The kinds of note this reader may add: writing a class needs reading it."""
+        """The kinds of note this reader may add: only a writer (``record_may_write``), and
+        writing a class needs reading it."""
+        if not self.may_write:
+            return []
         return [(value, str(label)) for value, label in DataClass.choices if self.decisions[value]]
 
     @property
@@ -49,25 +158,23 @@ class ClientView:
         ]
 
     def may_name(self, organization: PartnerOrganization) -> bool:
-        """Being known to a treatment program is itself Part 2 information: name one only to
-        readers who may see this person's substance-use data."""
-        if organization.sector != Sector.TREATMENT_CLINIC:
-            return True
-        decision = self.decisions.get(DataClass.SUBSTANCE_USE)
-        return bool(decision and decision.permitted)
+        """See ``Naming``: an organization of a sector that implies a class is named only to
+        readers permitted that class; the holder only to its own and to readers permitted
+        every such class."""
+        return self.naming.may_name(organization)
 
     @property
     def holder_name(self) -> str | None:
+        """The holder's name, or None: then nothing at all is said about the holder."""
         owner = self.client.person.owner_organization
-        return owner.name if self.may_name(owner) else None
+        return owner.name if self.naming.names_holder else None
 
     @property
     def entry_rows(self) -> list[tuple[ClientEntry, str | None]]:
-        """Each visible entry with its author organization's name, or None where unnamed."""
-        return [
-            (e, e.organization.name if self.may_name(e.organization) else None)
-            for e in self.entries
-        ]
+        """Each visible entry with its author organization's name, or None: then no author
+        line is shown (only the holder's entries are ever shown without one)."""
+        naming = self.naming
+        return [(e, naming.name(e.organization)) for e in self.entries]
 
     @property
     def shows_part2_disclosure(self) -> bool:
@@ -101,7 +208,8 @@ def client_list(*, actor: Actor, purpose: str, limit: int = 50, query: str = "")
     if DataClass.GENERAL not in ROLE_CLASSES.get(actor.role, frozenset()):
         raise PermissionDenied("This role does not see client records.")
     clients = _reachable(actor).select_related("person")
-    query = query.strip()
+    # No name or code holds a NUL (PostgreSQL refuses one in a query outright): drop it.
+    query = query.replace("\x00", "").strip()
     if query:
         match = Q(identifier_code=query.replace(" ", "").upper())
         folded = fold(query)
@@ -165,7 +273,22 @@ def client_duplicates(
     )
     decisions = people_read(
         actor=actor,
-        reads=[(c.person, [DataClass.GENERAL], "client_duplicate", c.pk) for c in candidates],
+        reads=[
+            (
+                c.person,
+                [
+                    DataClass.GENERAL,
+                    *naming_classes(
+                        actor=actor,
+                        holder_organization_id=c.person.owner_organization_id,
+                        sectors=[c.person.owner_organization.sector],
+                    ),
+                ],
+                "client_duplicate",
+                c.pk,
+            )
+            for c in candidates
+        ],
         purpose=purpose,
     )
     matches = []
@@ -184,8 +307,13 @@ def client_duplicates(
         if legal and candidate.birth_year == birth_year and legal in candidate.search_name:
             reasons.append("legal_name_birth_year")
         owner = candidate.person.owner_organization
-        # Knowing that a treatment program holds someone's record is Part 2 information.
-        holder = None if owner.sector == Sector.TREATMENT_CLINIC else owner.name
+        # Who holds a record can say which kind of service knows the person (see Naming).
+        naming = Naming(
+            reader_organization_id=actor.organization.pk,
+            holder_organization_id=owner.pk,
+            decisions=decisions[candidate.person_id],
+        )
+        holder = owner.name if naming.names_holder else None
         matches.append(DuplicateMatch(client=candidate, holder_name=holder, reasons=tuple(reasons)))
     return matches[:limit]
 
@@ -217,12 +345,16 @@ def client_get(*, actor: Actor, client_id: int, purpose: str) -> ClientView:
     )
     # Supports are general data, permitted above.
     supports = list(SupportContact.objects.filter(client=client))
-    view = ClientView(client=client, decisions=decisions, entries=entries, supports=supports)
-    # A note written by a treatment program other than the holder, shown unnamed, would say by
-    # elimination that the person is known to one (Part 2): leave such notes out entirely for
-    # readers who may not see substance-use information.
-    holder_id = client.person.owner_organization_id
-    view.entries = [
-        e for e in entries if e.organization_id == holder_id or view.may_name(e.organization)
-    ]
+    view = ClientView(
+        client=client,
+        decisions=decisions,
+        entries=entries,
+        supports=supports,
+        reader_organization_id=actor.organization.pk,
+        may_write=record_may_write(actor=actor, person=client.person),
+    )
+    # A note by another organization the reader may not be told of, shown unnamed, would say
+    # by elimination which kind of organization knows the person: leave such notes out.
+    naming = view.naming
+    view.entries = [e for e in entries if naming.shows(e.organization)]
     return view

@@ -1,9 +1,10 @@
 """Writes to a person's shared care plan: goals in their own words, and the steps towards them.
 
 A goal is labelled with a data class (by default its life area's, ``DOMAIN_DATA_CLASS``); its
-tasks carry the same class. Writing a class needs the policy's permission to read it, so any
-care-team member (or consented partner) may add to the plan what they may see, and no more.
-Every write, permitted or refused, leaves an audit row.
+tasks carry the same class. Only the record's holder and the organizations on the care team
+write to the plan (``record_may_write``: a consent to read makes no one a writer, and police or
+justice write only to a record they hold), and writing a class needs the policy's permission to
+read it. Every write, permitted or refused, leaves an audit row.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from carecircle.clients.models import (
     GoalDomain,
     GoalStatus,
 )
-from carecircle.partners.models import Membership, Organization, Sector
+from carecircle.clients.selectors.records import Naming, naming_classes
+from carecircle.clients.services.registry import reject_nul, require_writer
+from carecircle.partners.models import Membership, Organization
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import policy
 from carecircle.privacy.audit import audit_decision
@@ -43,7 +46,11 @@ def _decide(
     purpose: str,
     object_type: str,
 ) -> Decision:
-    """May the actor write this class of the person's plan? A refusal is audited and raised."""
+    """May the actor write this class of the person's plan? Only a writer of the record, in a
+    class the policy lets it read. A refusal is audited and raised."""
+    require_writer(
+        actor=actor, person=person, purpose=purpose, data_class=data_class, object_type=object_type
+    )
     decision = policy.evaluate(actor=actor, person=person, data_class=data_class, purpose=purpose)
     if not decision.permitted:
         _audit(actor, person, decision, purpose, data_class, object_type, "")
@@ -85,6 +92,9 @@ def care_plan_goal_add(
 ) -> CarePlanGoal:
     """A goal in the person's own words, labelled with its life area's class unless the worker
     chooses another."""
+    reject_nul(
+        {"domain": domain, "own_words": own_words, "data_class": data_class, "status": status}
+    )
     errors: dict[str, str] = {}
     own_words = own_words.strip()
     if domain not in GoalDomain.values:
@@ -130,6 +140,7 @@ def care_plan_goal_update(
     purpose: str = Purpose.CARE_COORDINATION,
 ) -> CarePlanGoal:
     """Change a goal's status or wording (as the person says it now)."""
+    reject_nul({"status": status, "own_words": own_words})
     errors: dict[str, str] = {}
     if status is not None and status not in GoalStatus.values:
         errors["status"] = _("Choose a status.")
@@ -175,16 +186,29 @@ def care_plan_owners(*, client: Client) -> list[Organization]:
 
 
 def _may_own(actor: Actor, client: Client, organization: Organization, purpose: str) -> bool:
-    """Only the holder or a care-team organization owns a step. A treatment program is named
-    only by those who may see the person's substance-use data: for anyone else, assigning one
-    must fail exactly as for an organization not on the team (no oracle for Part 2)."""
+    """Only the holder or a care-team organization owns a step, and only one the actor may be
+    told of (``records.Naming``: an organization whose sector implies a class the actor may
+    not read, or the holder where it may not be named). For anyone else, assigning one must
+    fail exactly as for an organization not on the team: no oracle."""
     if organization.pk not in {o.pk for o in care_plan_owners(client=client)}:
         return False
-    if organization.sector != Sector.TREATMENT_CLINIC or organization.pk == actor.organization.pk:
-        return True
-    return policy.evaluate(
-        actor=actor, person=client.person, data_class=DataClass.SUBSTANCE_USE, purpose=purpose
-    ).permitted
+    person = client.person
+    holder_id = person.owner_organization_id
+    classes = naming_classes(
+        actor=actor,
+        holder_organization_id=holder_id,
+        sectors=[] if organization.pk == holder_id else [organization.sector],
+    )
+    naming = Naming(
+        reader_organization_id=actor.organization.pk,
+        holder_organization_id=holder_id,
+        decisions=policy.evaluate_many(
+            actor=actor, person=person, data_classes=classes, purpose=purpose
+        )
+        if classes
+        else {},
+    )
+    return naming.may_name(organization)
 
 
 def care_plan_task_add(
@@ -204,6 +228,7 @@ def care_plan_task_add(
     When the person owns the step, ``owner_organization`` is the one supporting them (the
     actor's by default)."""
     client = goal.client
+    reject_nul({"description": description})
     errors: dict[str, str] = {}
     description = description.strip()
     if not description:

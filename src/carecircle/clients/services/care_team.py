@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.clients.models import Client
+from carecircle.clients.services.registry import reject_nul
 from carecircle.partners.models import Membership, Organization, Role
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import services as privacy_services
@@ -75,6 +76,7 @@ def care_team_member_add(
 ) -> CareTeamMember:
     """Put an organization (and optionally one of its workers) on the person's care team."""
     _require_keeper(actor, client)
+    reject_nul({"role": role})
     errors: dict[str, str] = {}
     if organization is None or not organization.is_active:
         errors["organization"] = _("Choose a partner organization.")

@@ -2,7 +2,11 @@
 privacy core.
 
 Identity, contact, demographics and supports are general data. Only the organization that
-holds the record changes them; a note may be written by anyone the policy lets read its class.
+holds the record changes them. Notes (and the care plan) are written only by the holder and the
+organizations on the care team (``record_may_write``), each in the classes the policy lets it
+read: a consent to read never makes an organization a writer.
+
+No text holds a NUL character: PostgreSQL refuses one, so it is an error naming the field.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from carecircle.clients.models import (
     YesNoUnsaid,
 )
 from carecircle.clients.names import client_search_name
+from carecircle.clients.selectors.records import record_may_write
 from carecircle.partners.selectors import Actor
 from carecircle.privacy import policy
 from carecircle.privacy.audit import audit_decision
@@ -107,6 +112,30 @@ class _Errors:
             raise ValidationError(self.by_field)
 
 
+NUL = "\x00"
+
+
+def nul_errors(values: Mapping[str, object]) -> dict[str, str]:
+    """The fields whose text (or any text in a list) holds a NUL character, each with its error.
+
+    PostgreSQL cannot store a NUL in text, and no person's words need one: refuse it by name
+    rather than fail on the database."""
+    message = _("Remove the NUL character from this text: it cannot be saved.")
+    errors = {}
+    for field, value in values.items():
+        items = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(item, str) and NUL in item for item in items):
+            errors[field] = message
+    return errors
+
+
+def reject_nul(values: Mapping[str, object]) -> None:
+    """Raise a ValidationError naming every field whose text holds a NUL character."""
+    errors = nul_errors(values)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _max_length(field: str) -> int:
     return int(getattr(Client._meta.get_field(field), "max_length", 0) or 0)
 
@@ -178,6 +207,12 @@ def client_profile_clean(values: Mapping[str, Any], *, today: date | None = None
     unknown = sorted(set(values) - set(PROFILE_FIELDS) - set(INPUT_ONLY_FIELDS))
     for field in unknown:
         errors.add(field, _("Unknown field."))
+    # Nothing else is checked of a text that cannot be saved at all.
+    unsaveable = nul_errors(values)
+    if unsaveable:
+        for field, message in unsaveable.items():
+            errors.add(field, message)
+        errors.raise_any()
     out: dict[str, Any] = {}
 
     for field in _TEXT_FIELDS:
@@ -346,6 +381,35 @@ def _require_holder(
     return decision
 
 
+def require_writer(
+    *, actor: Actor, person: Person, purpose: str, data_class: str, object_type: str
+) -> None:
+    """Refuse (audited) a write by an organization that neither holds the record nor is on
+    the care team now, or that is police or justice and does not hold it, whatever the policy
+    lets it read: a consent to read is not authority to write."""
+    if record_may_write(actor=actor, person=person):
+        return
+    _audit_write(
+        actor=actor,
+        person=person,
+        decision=Decision(
+            False,
+            Basis.NONE,
+            "only the holder and the care team write to the record",
+            code=Reason.NO_BASIS,
+        ),
+        purpose=purpose,
+        data_class=data_class,
+        object_type=object_type,
+    )
+    raise PermissionDenied(
+        _(
+            "Only the organization that holds the record and the organizations on the care "
+            "team add to it."
+        )
+    )
+
+
 def client_create(
     *,
     actor: Actor,
@@ -470,6 +534,7 @@ def support_contact_add(
     decision = _require_holder(
         actor=actor, person=client.person, purpose=purpose, object_type="support_contact"
     )
+    reject_nul({"name": name, "kind": kind, "relationship": relationship, "phone": phone})
     errors = _Errors()
     name = name.strip()
     relationship = relationship.strip()
@@ -554,11 +619,20 @@ def client_entry_add(
     body: str,
     purpose: str = Purpose.TREATMENT,
 ) -> ClientEntry:
-    """Add a labelled note. Writing a class needs the same permission as reading it."""
+    """Add a labelled note: only the holder and the care team's organizations write, and
+    writing a class needs the same permission as reading it. A refusal is audited."""
+    reject_nul({"data_class": data_class, "body": body})
     if data_class not in DataClass.values:
         raise ValidationError({"data_class": _("Choose a known kind of information.")})
     if not body.strip():
         raise ValidationError({"body": _("Write the note.")})
+    require_writer(
+        actor=actor,
+        person=client.person,
+        purpose=purpose,
+        data_class=data_class,
+        object_type="client_entry",
+    )
     decision = policy.evaluate(
         actor=actor, person=client.person, data_class=data_class, purpose=purpose
     )
