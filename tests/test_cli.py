@@ -105,7 +105,7 @@ def test_audit_verify_on_the_demo_database(
     # The demo command sets these when absent; keep them from leaking into later tests.
     monkeypatch.setenv("CARECIRCLE_ENV", "test")
     monkeypatch.setenv("CARECIRCLE_DATA_DIR", str(tmp_path))
-    built = CliRunner().invoke(cli, ["demo", "--no-serve"])
+    built = CliRunner().invoke(cli, ["demo", "--no-serve", "--scale", "small"])
     assert built.exit_code == 0, built.output
     intact = _verify()
     assert intact.exit_code == 0, intact.output

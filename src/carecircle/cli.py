@@ -195,7 +195,7 @@ PERSONAS = [
 
 @cli.command()
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--scale", type=SCALES, default="small", show_default=True)
+@click.option("--scale", type=SCALES, default="medium", show_default=True)
 @click.option("--seed", default=42, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Build the demo and exit.")
 @click.option("--fresh", is_flag=True, help="Delete the demo database and build it again.")

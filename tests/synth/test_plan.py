@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from carecircle.privacy import rules
-from carecircle.synth import catalogue
-from carecircle.synth.model import EntryJudge
+from carecircle.referrals.states import STATUSES
+from carecircle.synth import care_catalogue, catalogue
+from carecircle.synth.model import EntryJudge, ReferralPlan
 from carecircle.synth.plan import plan_community
+from carecircle.synth.referrals import (
+    check_history,
+    consent_for,
+    created_days_ago,
+    disclosed_classes,
+    replay,
+)
 
 
 def summary(seed: int) -> tuple[list[str], list[str], list[tuple[str, str, int]]]:
@@ -78,3 +90,94 @@ def test_usernames_are_unique_and_personas_come_first() -> None:
     assert len(usernames) == len(set(usernames))
     assert usernames[:9] == [p[0] for p in catalogue.PERSONAS]
     assert all(s.username.isalnum() for s in plan.staff)
+
+
+def referrals(seed: int, scale: str = "small") -> list[ReferralPlan]:
+    return [r for c in plan_community(scale=scale, seed=seed).clients() for r in c.referrals]
+
+
+def test_the_same_seed_plans_the_same_referrals() -> None:
+    assert referrals(7) == referrals(7)
+    assert referrals(7) != referrals(8)
+
+
+def test_every_planned_referral_history_is_one_the_workflow_allows() -> None:
+    planned = referrals(3, "medium")
+    assert 3_600 <= len(planned) <= 4_400  # "about 4,000 referrals" for 1,500 people
+    for referral in planned:
+        check_history(referral)
+    assert {r.status for r in planned} == set(STATUSES)
+    assert {r.overdue for r in planned} == {"", "overdue", "reminded", "escalated"}
+    assert {r.urgency for r in planned} == {"routine", "urgent", "asap", "stat"}
+
+
+def test_the_stories_alone_reach_every_state() -> None:
+    plan = plan_community(scale="small", seed=11)
+    assert {r.status for c in plan.story_clients() for r in c.referrals} == set(STATUSES)
+
+
+def test_each_referral_goes_where_a_consent_lets_it() -> None:
+    plan = plan_community(scale="small", seed=5)
+    for client in plan.clients():
+        # As they stood when the referrals were made (some taken for them have since expired).
+        consents = (
+            *client.consents,
+            *(replace(c, state="active") for c in client.referral_consents),
+        )
+        team = frozenset(m.organization for m in client.care_team)
+        for referral in client.referrals:
+            consent = consents[referral.consent_index]
+            sectors = plan.roster.by_slug
+            disclosed = disclosed_classes(
+                referral.data_class,
+                sectors[referral.requester_org].sector,
+                sectors[referral.receiver_org].sector,
+            )
+            assert consent.decision == "permit"
+            assert set(disclosed) <= set(consent.data_classes)
+            found = consent_for(
+                consents,
+                plan.roster,
+                receiver=referral.receiver_org,
+                data_classes=disclosed,
+                purpose=referral.purpose,
+                care_team=team,
+            )
+            assert found is not None
+            assert found >= 0
+            # A consent taken for referrals dates from before the first of them.
+            if referral.consent_index >= len(client.consents):
+                assert -consent.start_days > created_days_ago(referral)
+
+
+def test_part2_consents_are_signed() -> None:
+    plan = plan_community(scale="small", seed=9)
+    for client in plan.clients():
+        for consent in client.all_consents:
+            if consent.decision == "permit" and "substance_use" in consent.data_classes:
+                assert consent.capture in ("signature", "paper")
+
+
+def test_the_goal_classes_are_the_clients_app_ones() -> None:
+    from carecircle.clients.models import DOMAIN_DATA_CLASS
+
+    assert dict(care_catalogue.DOMAIN_CLASS) == {str(k): v for k, v in DOMAIN_DATA_CLASS.items()}
+
+
+def test_planned_dates_follow_the_deadline_kernel() -> None:
+    now = datetime(2026, 3, 7, 15, 30, tzinfo=UTC)  # a Saturday
+    zone = ZoneInfo("America/Chicago")
+    for referral in referrals(4):
+        times = replay(referral, now=now, zone=zone)
+        assert times.created_at <= now
+        assert all(e.at <= now for e in times.events)
+        assert times.status == referral.status
+        if referral.overdue in ("reminded", "escalated"):
+            assert times.due_at is not None
+            assert times.due_at < now
+            assert times.reminded_at is not None
+        if referral.overdue == "escalated":
+            assert times.escalated_at is not None
+        if referral.status == "requested" and not referral.overdue:
+            assert times.due_at is not None
+            assert times.due_at > now

@@ -5,23 +5,40 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
-from carecircle.clients.models import Client, ClientEntry
+from carecircle.clients.models import (
+    DOMAIN_DATA_CLASS,
+    CarePlanGoal,
+    CarePlanTask,
+    Client,
+    ClientEntry,
+    SupportContact,
+)
+from carecircle.clients.names import search_name
 from carecircle.partners.models import Membership, Organization, Role, Sector
 from carecircle.partners.selectors import Actor
 from carecircle.privacy.audit import audit_verify
 from carecircle.privacy.models import (
     AuditEvent,
+    CareTeamMember,
     ConsentDirective,
     DataClass,
     EmergencyAccess,
     Purpose,
 )
 from carecircle.privacy.policy import evaluate
+from carecircle.privacy.selectors import disclosure_list
+from carecircle.privacy.services import signature_problem
+from carecircle.referrals.deadlines import DEFAULT_RULES, due_at
+from carecircle.referrals.models import Referral, ReferralEvent
+from carecircle.referrals.selectors import InboxFilters, referral_inbox
+from carecircle.referrals.states import CLOSED_STATES, STATUSES
 from carecircle.synth import catalogue
 from carecircle.synth.plan import plan_community
 from carecircle.synth.riverbend import DEMO_PASSWORD, build
@@ -95,6 +112,11 @@ def test_build_reports_what_it_wrote(riverbend: dict[str, int]) -> None:
     assert riverbend["clients"] == Client.objects.count() == 60
     assert riverbend["client entries"] == ClientEntry.objects.count()
     assert riverbend["audit rows"] == AuditEvent.objects.count()
+    assert riverbend["referrals"] == Referral.objects.count()
+    assert riverbend["referral events"] == ReferralEvent.objects.count()
+    assert riverbend["care-plan goals"] == CarePlanGoal.objects.count()
+    assert riverbend["care-plan tasks"] == CarePlanTask.objects.count()
+    assert riverbend["support contacts"] == SupportContact.objects.count()
     assert 140 <= riverbend["user accounts"] <= 200
 
 
@@ -102,9 +124,9 @@ def test_it_reports_progress_per_stage(riverbend: dict[str, int]) -> None:
     assert [label for label, _ in PROGRESS.steps] == [
         "Organizations",
         "Staff accounts",
-        "Clients",
         "Directory listings",
         "Directory hours and search",
+        "Clients",
     ]
     for label, total in PROGRESS.steps:
         assert PROGRESS.advanced[label] == total, label
@@ -219,6 +241,20 @@ def test_the_database_matches_the_plan(riverbend: dict[str, int]) -> None:
     )
     planned = sorted((c.preferred_name, c.identifier_code) for c in plan.clients())
     assert planned == sorted(Client.objects.values_list("preferred_name", "identifier_code"))
+    referrals = sorted(
+        (r.requester_org, r.receiver_org, r.service_name, r.status, r.urgency)
+        for c in plan.clients()
+        for r in c.referrals
+    )
+    assert referrals == sorted(
+        Referral.objects.values_list(
+            "requester_organization__slug",
+            "receiving_organization__slug",
+            "service_name",
+            "status",
+            "urgency",
+        )
+    )
 
 
 def test_it_refuses_to_build_twice(riverbend: dict[str, int]) -> None:
@@ -283,3 +319,162 @@ def test_the_story_journeys_follow_the_policy(riverbend: dict[str, int]) -> None
     assert may(actor("hana"), "Dee", "general", coord) == ""
     # Dana analyses suppressed aggregates and never opens a record.
     assert may(actor("dana"), "Jordan R.", "general", coord) == ""
+
+
+# --- Connected care: records, consent capture, care plans, referrals -----------------------------
+
+
+def test_clients_are_known_at_every_identification_level(riverbend: dict[str, int]) -> None:
+    levels = set(Client.objects.values_list("identification", flat=True))
+    assert levels == {"identified", "alias", "pseudonymous"}
+    for found in Client.objects.all():
+        if found.identification == "identified":
+            assert found.legal_given_name
+            assert found.legal_family_name
+        if found.identification == "pseudonymous":
+            assert found.identifier_code
+            assert not found.preferred_name
+        # Search and the duplicate check find every named person by the names they gave.
+        names = [found.preferred_name, found.alias, found.legal_name]
+        assert found.search_name == search_name(names)
+    # Self-identified answers are optional: many are left unsaid.
+    assert Client.objects.filter(gender_identity="").exists()
+    assert Client.objects.exclude(gender_identity="").exists()
+    assert Client.objects.exclude(pronouns="").exists()
+    assert Client.objects.filter(safe_to_text="yes").exists()
+    assert SupportContact.objects.filter(is_emergency_contact=True).exclude(phone="").exists()
+
+
+def test_consents_were_signed_said_out_loud_or_on_paper(riverbend: dict[str, int]) -> None:
+    consents = list(ConsentDirective.objects.all())
+    assert {c.capture_method for c in consents} == {"signature", "verbal", "paper"}
+    for consent in consents:
+        if consent.capture_method == "signature":
+            assert signature_problem(consent.signature) is None
+        if consent.capture_method == "verbal":
+            assert consent.attestation
+        # 42 CFR Part 2: sharing substance-use treatment information needs a signature.
+        if consent.decision == "permit" and "substance_use" in consent.data_classes:
+            assert consent.capture_method != "verbal"
+
+
+def test_care_teams_have_a_lead_and_plans_have_tasks(riverbend: dict[str, int]) -> None:
+    people = set(CareTeamMember.objects.values_list("person_id", flat=True))
+    led = set(CareTeamMember.objects.filter(is_lead=True).values_list("person_id", flat=True))
+    assert people == led
+    goals = CarePlanGoal.objects.all()
+    assert {g.domain for g in goals} >= {"treatment", "housing", "health"}
+    for goal in goals:
+        assert goal.data_class == DOMAIN_DATA_CLASS[goal.domain]
+    today = timezone.now().date()
+    assert CarePlanTask.objects.filter(done_at__isnull=False).exists()
+    assert CarePlanTask.objects.filter(done_at__isnull=True, due_on__lt=today).exists()
+
+
+def test_referrals_reach_every_state(riverbend: dict[str, int]) -> None:
+    assert set(Referral.objects.values_list("status", flat=True)) == set(STATUSES)
+    assert riverbend["referrals"] == Referral.objects.count() > 100
+    assert Referral.objects.filter(reopened_count__gt=0).exists()
+    assert set(Referral.objects.values_list("enrollment", flat=True)) == {
+        "",
+        "enrolled",
+        "not_enrolled",
+        "waitlisted",
+    }
+    # Most name a directory service of the receiving partner.
+    named = Referral.objects.exclude(service=None).select_related("service__organization")
+    assert named.count() > Referral.objects.count() / 2
+    for referral in named:
+        assert referral.service.organization.partner_id == referral.receiving_organization_id
+
+
+def test_some_referrals_are_overdue_reminded_and_escalated(riverbend: dict[str, int]) -> None:
+    now = timezone.now()
+    overdue = Referral.objects.filter(status="requested", due_at__lt=now)
+    assert overdue.exists()
+    assert overdue.filter(reminded_at__isnull=False).exists()
+    assert overdue.filter(escalated_at__isnull=False).exists()
+    assert Referral.objects.filter(status="requested", due_at__gt=now).exists()
+    for referral in overdue.exclude(escalated_at=None):
+        assert referral.events.filter(kind="escalated").exists()
+        assert referral.reminded_at is not None
+
+
+def test_each_history_leads_to_its_referral(riverbend: dict[str, int]) -> None:
+    zone = ZoneInfo("America/Chicago")
+    for referral in Referral.objects.prefetch_related("events"):
+        events = list(referral.events.all())
+        assert events[0].kind == "created"
+        moves = [e for e in events if e.kind in ("created", "status", "outcome", "reopened")]
+        assert moves[-1].to_status == referral.status, referral
+        # Every step but the worker's raised the version.
+        assert referral.version == sum(1 for e in events if e.actor_id is not None)
+        assert [e.at for e in events] == sorted(e.at for e in events)
+        assert (referral.closed_at is not None) == (referral.status in CLOSED_STATES)
+        assert (referral.status == "draft") <= (referral.requested_at is None)
+        if referral.requested_at is not None:
+            rule = DEFAULT_RULES[referral.urgency]
+            assert referral.due_at == due_at(referral.requested_at, rule, zone)
+        if referral.enrollment:
+            assert referral.outcome_on is not None
+
+
+def test_sent_referrals_are_disclosures_under_the_persons_consent(
+    riverbend: dict[str, int],
+) -> None:
+    disclosed = {
+        (object_id, data_class, str(consent_id))
+        for object_id, data_class, consent_id in AuditEvent.objects.filter(
+            action="disclose"
+        ).values_list("object_id", "data_class", "consent_id")
+    }
+    sent = Referral.objects.exclude(requested_at=None)
+    assert sent.exists()
+    for referral in sent:
+        assert referral.consent_id is not None
+        for data_class in {"general", referral.data_class}:
+            assert (str(referral.pk), data_class, str(referral.consent_id)) in disclosed
+    for referral in Referral.objects.filter(requested_at=None):  # drafts never sent
+        assert not any(o == str(referral.pk) for o, _, _ in disclosed)
+
+
+def test_carlos_inbox_holds_open_referrals_one_overdue(riverbend: dict[str, int]) -> None:
+    carlos = actor("carlos")
+    page = referral_inbox(actor=carlos, filters=InboxFilters(), purpose="care_coordination")
+    assert page.total >= 4
+    assert page.rows[0].overdue  # overdue first
+    jordan = next(r for r in page.rows if r.client_name == "Jordan R.")
+    assert jordan.overdue
+    assert jordan.referral.reminded_at is not None
+    # Carlos does intake: he sees who is referred, never their substance-use reason.
+    assert jordan.reason is None
+    assert "substance_use" in jordan.withheld
+    assert {r.client_name for r in page.rows} >= {"Jordan R.", "Sam", "Dee", "Tomás"}
+
+
+def test_alice_follows_her_outgoing_referrals(riverbend: dict[str, int]) -> None:
+    alice = actor("alice")
+    page = referral_inbox(
+        actor=alice,
+        filters=InboxFilters(box="outgoing", open_only=False),
+        purpose="care_coordination",
+        per_page=100,
+    )
+    mine = {r.referral.status for r in page.rows if r.client_name in ("Jordan R.", "Avery M.")}
+    assert mine >= {"requested", "completed", "failed", "rejected", "cancelled", "draft"}
+
+
+def test_hana_sees_the_escalated_referral_and_the_waitlist(riverbend: dict[str, int]) -> None:
+    page = referral_inbox(actor=actor("hana"), filters=InboxFilters(), purpose="care_coordination")
+    by_name = {r.client_name: r for r in page.rows}
+    assert by_name["Sam"].referral.escalated_at is not None
+    assert by_name["Maria"].referral.status == "on-hold"
+    assert by_name["Maria"].referral.enrollment == "waitlisted"
+
+
+def test_the_accounting_of_disclosures_lists_each_referral(riverbend: dict[str, int]) -> None:
+    jordan = client("Jordan R.")
+    sent = {str(pk) for pk in Referral.objects.filter(client=jordan).values_list("pk", flat=True)}
+    events = disclosure_list(actor=actor("alice"), person=jordan.person)
+    disclosed = {e.object_id for e in events if e.action == "disclose"}
+    assert disclosed == sent

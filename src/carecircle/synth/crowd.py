@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from itertools import accumulate
 from typing import TypeVar
@@ -17,6 +17,7 @@ from faker import Faker
 
 from carecircle.privacy import rules
 from carecircle.synth import catalogue as cat
+from carecircle.synth.careplan import CarePlanner
 from carecircle.synth.model import (
     ALL_PURPOSES,
     PROTECTED,
@@ -32,6 +33,8 @@ from carecircle.synth.model import (
     Roster,
     ScaleSpec,
 )
+from carecircle.synth.people import captured, profile, supports
+from carecircle.synth.referrals import ReferralPlanner, ServiceRef, referral_count
 
 T = TypeVar("T")
 
@@ -71,12 +74,18 @@ class Crowd:
         spec: ScaleSpec,
         organizations: Sequence[OrgPlan],
         roster: Roster,
+        targets: Mapping[str, Sequence[ServiceRef]] | None = None,
     ) -> None:
         self.roster, self.spec = roster, spec
         fake = Faker("en_US")
         fake.seed_instance(seed)
         self.rng = random.Random(f"riverbend-clients-{seed}")
+        # Connected care (profiles, care plans, referrals) draws from its own stream, so the
+        # records, consents and entries above stay those the seed always gave.
+        self.care_rng = random.Random(f"riverbend-connected-care-{seed}")
         self.names = NamePool(fake, spec.name_pool)
+        self.care_planner = CarePlanner(roster)
+        self.referral_planner = ReferralPlanner(roster, targets or {})
         self.codes: set[str] = set()
         owners = [
             (o.slug, cat.OWNER_WEIGHTS[o.sector])
@@ -243,6 +252,26 @@ class Crowd:
                     note="Reviewed with the clinician; access was needed." if reviewed else "",
                 ),
             )
+        # What connected care knows besides, from its own stream: the person's description
+        # and supports, how their consents were given, a care plan, referrals.
+        care = self.care_rng
+        if team and not any(m.is_lead for m in team):
+            team[0] = replace(team[0], is_lead=True)  # every care team has a lead
+        consents = [captured(care, c) for c in consents]
+        goals = self.care_planner.goals(
+            care,
+            judge,
+            owner=owner_slug,
+            care_team=team,
+            count=(0, 0, 1, 1, 2, 2, 3, 4)[int(care.random() * 8)],
+        )
+        taken, referrals = self.referral_planner.plan(
+            care,
+            owner=owner_slug,
+            care_team=team,
+            consents=consents,
+            count=referral_count(care, self.spec.referrals),
+        )
         return ClientPlan(
             key=f"c{i:06d}",
             owner=owner_slug,
@@ -253,4 +282,9 @@ class Crowd:
             consents=tuple(consents),
             entries=tuple(entries),
             emergencies=emergencies,
+            profile=profile(care, self.names, preferred_name=name, identifier_code=code),
+            supports=supports(care, self.names),
+            goals=goals,
+            referral_consents=taken,
+            referrals=referrals,
         )

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import random
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from faker import Faker
 
@@ -33,12 +35,14 @@ class ScaleSpec:
     name_pool: int  # distinct first and last names drawn from Faker
     emergency_rate: float
     bulk: bool  # write the crowd through the bulk path instead of one service call per row
+    referrals: float = 0.0  # referrals per crowd client, on average
 
 
 SCALES: Mapping[str, ScaleSpec] = {
-    "small": ScaleSpec(0, 6, 60, (2, 6), 400, 0.02, bulk=False),
-    "medium": ScaleSpec(0, 58, 1_500, (2, 6), 1_500, 0.005, bulk=False),
-    "large": ScaleSpec(174, 100, 200_000, (1, 5), 3_000, 0.002, bulk=True),
+    # About 4,000 referrals for the demo's 1,500 clients; 1,000,000 for the large 200,000.
+    "small": ScaleSpec(0, 6, 60, (2, 6), 400, 0.02, bulk=False, referrals=2.85),
+    "medium": ScaleSpec(0, 58, 1_500, (2, 6), 1_500, 0.005, bulk=True, referrals=2.85),
+    "large": ScaleSpec(174, 100, 200_000, (1, 5), 3_000, 0.002, bulk=True, referrals=5.4),
 }
 
 
@@ -91,6 +95,8 @@ class ConsentPlan:
     start_days: int = 0  # relative to the build; negative is in the past
     end_days: int | None = None
     revoke_reason: str = ""
+    capture: str = "verbal"  # signature | verbal | paper (privacy.models.ConsentCapture)
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,104 @@ class EmergencyPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class ProfilePlan:
+    """Who the person is, in their words: every field but the level may be left unsaid."""
+
+    identification: str = "alias"  # identified | alias | pseudonymous
+    alias: str = ""
+    legal_given_name: str = ""
+    legal_family_name: str = ""
+    birth_date: date | None = None
+    birth_year: int | None = None
+    gender_identity: str = ""
+    pronouns: str = ""
+    indigenous_identity: str = ""
+    two_slgbtq: str = ""
+    languages: tuple[str, ...] = ()
+    rural_remote: str = ""
+    housing_status: str = ""
+    parent_status: str = ""
+    phone: str = ""
+    email: str = ""
+    safe_to_text: str = ""
+    safe_to_voicemail: str = ""
+    safe_contact_time: str = ""
+    contact_notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SupportPlan:
+    name: str
+    kind: str
+    relationship: str
+    phone: str = ""
+    is_emergency_contact: bool = False
+    may_be_contacted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPlan:
+    description: str
+    organization: str  # the owning organization's slug
+    username: str | None  # a named owner at that organization
+    by_person: bool  # the person does it themselves
+    due_days: int | None  # relative to the build
+    done_days: int | None = None  # when it was done (<= 0), or None if not yet
+
+
+@dataclass(frozen=True, slots=True)
+class GoalPlan:
+    domain: str
+    own_words: str
+    data_class: str
+    status: str
+    author: str  # username
+    organization: str  # the slug the author acts for
+    tasks: tuple[TaskPlan, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralStep:
+    """One thing that happened to a referral, in order. ``kind`` is what the services do:
+    create, send, move (to ``to``), appointment, outcome, remind, escalate, reopen."""
+
+    kind: str
+    side: str  # requester | receiver | system
+    hours: float  # after the referral was created
+    to: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralPlan:
+    """A referral and its history, planned so that every step is one the rules allow."""
+
+    requester_org: str  # slug
+    requester: str  # username
+    receiver_org: str  # slug
+    receiver: str  # the username who answers at the receiving organization
+    service_id: uuid.UUID | None  # a directory service of the receiving organization
+    service_name: str
+    data_class: str
+    purpose: str
+    consent_index: int  # into the client's consents + referral_consents
+    urgency: str
+    reason: str
+    do_not_contact: bool
+    status: str  # where the steps leave it
+    steps: tuple[ReferralStep, ...]
+    # How long before the build it was created; for an overdue one, how long ago its
+    # response deadline passed (the deadline kernel places the rest).
+    age_hours: float
+    overdue: str = ""  # for open requested ones: "" | overdue | reminded | escalated
+    accompanied_by: str = ""
+    transport: str = ""
+    handoff_notes: str = ""
+    appointment_hours: float | None = None  # after creation
+    waitlist: bool = False  # the service is full: the referral goes to its waitlist
+
+
+@dataclass(frozen=True, slots=True)
 class ClientPlan:
     key: str
     owner: str  # organization slug
@@ -114,10 +218,21 @@ class ClientPlan:
     consents: tuple[ConsentPlan, ...] = ()
     entries: tuple[EntryPlan, ...] = ()
     emergencies: tuple[EmergencyPlan, ...] = ()
+    profile: ProfilePlan = ProfilePlan()
+    supports: tuple[SupportPlan, ...] = ()
+    goals: tuple[GoalPlan, ...] = ()
+    # Consents taken when the referrals were made: recorded after the entries and goals, so
+    # those keep the basis they were planned with.
+    referral_consents: tuple[ConsentPlan, ...] = ()
+    referrals: tuple[ReferralPlan, ...] = ()
 
     @property
     def label(self) -> str:
         return self.preferred_name or self.identifier_code
+
+    @property
+    def all_consents(self) -> tuple[ConsentPlan, ...]:
+        return self.consents + self.referral_consents
 
 
 def slugify(name: str) -> str:
@@ -222,20 +337,41 @@ class EntryJudge:
         self.owner_id = roster.index[owner]
         self.care_team_ids = frozenset(roster.index[m.organization] for m in care_team)
         self.consents = tuple(_consent_fact(i, c, roster) for i, c in enumerate(consents))
+        # The answer depends on the organization, role, class and purpose only: planning asks
+        # about every member of an organization, so remember it.
+        self._memo: dict[tuple[str, str, str, str], rules.Decision] = {}
 
-    def decide(self, *, organization: str, role: str, data_class: str) -> rules.Decision:
+    def decide(
+        self, *, organization: str, role: str, data_class: str, purpose: str = ENTRY_PURPOSE
+    ) -> rules.Decision:
+        key = (organization, role, data_class, purpose)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._decide(organization, role, data_class, purpose)
+        return found
+
+    def _decide(
+        self, organization: str, role: str, data_class: str, purpose: str
+    ) -> rules.Decision:
         return rules.decide(
             rules.Facts(
                 organization_id=self.roster.index[organization],
                 sector=self.roster.by_slug[organization].sector,
                 role=role,
-                purpose=ENTRY_PURPOSE,
+                purpose=purpose,
                 data_class=data_class,
                 owner_organization_id=self.owner_id,
                 privacy_regime=PRIVACY_REGIME,
                 care_team_organization_ids=self.care_team_ids,
                 consents=self.consents,
             )
+        )
+
+    def permits(self, *, organization: str, role: str, data_class: str) -> bool:
+        """Whether the policy lets this role write the class for both care purposes."""
+        return all(
+            self.decide(organization=organization, role=role, data_class=data_class, purpose=p)
+            for p in PURPOSES_CARE
         )
 
     def entry(

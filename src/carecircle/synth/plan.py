@@ -21,6 +21,7 @@ from faker import Faker
 
 from carecircle.synth import catalogue as cat
 from carecircle.synth.crowd import Crowd
+from carecircle.synth.directory import DirectoryPlan, plan_directory
 from carecircle.synth.model import (
     SCALES,
     ClientPlan,
@@ -31,6 +32,7 @@ from carecircle.synth.model import (
     StaffPlan,
     slugify,
 )
+from carecircle.synth.referrals import ServiceRef, referral_targets
 from carecircle.synth.stories import story_clients
 
 # --- Organizations and staff -------------------------------------------------------------------
@@ -135,14 +137,32 @@ class CommunityPlan:
     def roster(self) -> Roster:
         return Roster(self.organizations, self.staff)
 
+    @cached_property
+    def directory(self) -> DirectoryPlan:
+        """The Find help directory built with the community (its partners' listings linked)."""
+        return plan_directory(
+            scale=self.scale,
+            seed=self.seed,
+            partners=[(o.name, o.sector) for o in self.organizations],
+        )
+
+    @cached_property
+    def targets(self) -> dict[str, tuple[ServiceRef, ...]]:
+        """The services each partner takes referrals for (from the directory plan)."""
+        return referral_targets(self.directory, self.roster)
+
     def story_clients(self) -> list[ClientPlan]:
         """The clients the personas meet when they sign in (the same at every scale)."""
-        return story_clients(self.roster)
+        return story_clients(self.roster, self.targets)
 
     def crowd_clients(self) -> Iterator[ClientPlan]:
         """Everyone else, generated lazily; the same sequence on every call."""
         crowd = Crowd(
-            seed=self.seed, spec=self.spec, organizations=self.organizations, roster=self.roster
+            seed=self.seed,
+            spec=self.spec,
+            organizations=self.organizations,
+            roster=self.roster,
+            targets=self.targets,
         )
         for i in range(self.spec.clients - len(self.story_clients())):
             yield crowd.client(i)

@@ -31,6 +31,11 @@ COUNTED = (
     "care-team members",
     "consent directives",
     "emergency accesses",
+    "care-plan goals",
+    "care-plan tasks",
+    "support contacts",
+    "referrals",
+    "referral events",
     "audit rows",
     "directory organizations",
     "directory locations",
@@ -69,29 +74,33 @@ def build(*, scale: str, seed: int, progress: ProgressLike | None = None) -> dic
     Raises ``ValueError`` for an unknown scale or when the demo's accounts already exist.
     """
     from carecircle.privacy.audit import audit_count
+    from carecircle.referrals.models import ReferralEvent
     from carecircle.synth import writer
-    from carecircle.synth.directory import check_directory_empty, plan_directory, write_directory
+    from carecircle.synth.directory import check_directory_empty, write_directory
 
     progress = progress or NoProgress()
     community = plan(scale=scale, seed=seed)
     writer.check_empty(community)
     # The Find help directory: Riverbend's listings (its partners linked), and at the larger
-    # scales a crowd across the region (50,000 services at the large scale).
-    directory = plan_directory(
-        scale=scale, seed=seed, partners=[(o.name, o.sector) for o in community.organizations]
-    )
+    # scales a crowd across the region (50,000 services at the large scale). It comes first:
+    # referrals name its services.
+    directory = community.directory
     check_directory_empty(directory)
     audit_before = audit_count()
     ctx = writer.write_partners(community, progress)
+    directory_counts = write_directory(directory, progress)
     progress.step("Clients", community.client_count)
+    # The personas' stories go through the services, referrals included; then the crowd.
+    writer.write_clients(ctx, community.story_clients(), progress, stories=True)
     if community.spec.bulk:
         from carecircle.synth.fastpath import write_clients_bulk
 
-        # The story clients still go through the services; the crowd takes the bulk path.
-        writer.write_clients(ctx, community.story_clients(), progress)
-        write_clients_bulk(ctx, community.crowd_clients(), progress)
+        # Planned in a second process while written (the plan is the same either way).
+        write_clients_bulk(ctx, community.crowd_clients, progress)
     else:
-        writer.write_clients(ctx, community.clients(), progress)
+        writer.write_clients(ctx, community.crowd_clients(), progress)
     ctx.counts["audit rows"] = audit_count() - audit_before
-    ctx.counts.update(write_directory(directory, progress))
+    # The services and the follow-up worker add to the stories' histories: count them all.
+    ctx.counts["referral events"] = ReferralEvent.objects.count()
+    ctx.counts.update(directory_counts)
     return {what: ctx.counts[what] for what in COUNTED}
