@@ -1442,22 +1442,32 @@ def _system_audit(referral: Referral) -> None:
     )
 
 
-def _remind(referral: Referral, now: datetime) -> bool:
+def _follow_up_step(referral: Referral, now: datetime, *, stamp: str, event_kind: str) -> bool:
+    """Claim one follow-up step (``stamp`` is ``reminded_at`` or ``escalated_at``) for a
+    referral still waiting for an answer, once: the event, a system audit row. False when the
+    step was taken already or the referral was answered meanwhile."""
     with transaction.atomic():
         claimed = Referral.objects.filter(
-            pk=referral.pk, status=Status.REQUESTED, reminded_at__isnull=True
-        ).update(reminded_at=now)
+            pk=referral.pk, status=Status.REQUESTED, **{f"{stamp}__isnull": True}
+        ).update(**{stamp: now})
         if not claimed:
             return False
         ReferralEvent.objects.create(
             referral=referral,
-            kind=EVENT_REMINDED,
+            kind=event_kind,
             from_status=Status.REQUESTED,
             to_status=Status.REQUESTED,
             organization_id=referral.receiving_organization_id,
             at=now,
         )
         _system_audit(referral)
+    return True
+
+
+def _remind(referral: Referral, now: datetime) -> bool:
+    with transaction.atomic():
+        if not _follow_up_step(referral, now, stamp="reminded_at", event_kind=EVENT_REMINDED):
+            return False
         _after_commit(
             partial(
                 _tell,
@@ -1471,20 +1481,8 @@ def _remind(referral: Referral, now: datetime) -> bool:
 
 def _escalate(referral: Referral, now: datetime) -> bool:
     with transaction.atomic():
-        claimed = Referral.objects.filter(
-            pk=referral.pk, status=Status.REQUESTED, escalated_at__isnull=True
-        ).update(escalated_at=now)
-        if not claimed:
+        if not _follow_up_step(referral, now, stamp="escalated_at", event_kind=EVENT_ESCALATED):
             return False
-        ReferralEvent.objects.create(
-            referral=referral,
-            kind=EVENT_ESCALATED,
-            from_status=Status.REQUESTED,
-            to_status=Status.REQUESTED,
-            organization_id=referral.receiving_organization_id,
-            at=now,
-        )
-        _system_audit(referral)
         _after_commit(
             partial(
                 _tell,
