@@ -36,6 +36,21 @@ def test_an_idle_session_is_signed_out_on_the_next_person_level_request(
         assert "_auth_user_id" not in browser.session
 
 
+def test_last_seen_is_written_at_most_once_a_minute(riverbend: Riverbend) -> None:
+    browser = riverbend.http("alice")
+    url = reverse("clients:list")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert browser.get(url).status_code == 200
+    first = browser.session["last_seen"]
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        assert browser.get(url).status_code == 200
+    assert browser.session["last_seen"] == first  # no session write for this request
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert browser.get(url).status_code == 200
+    assert browser.session["last_seen"] == first + 61
+
+
 def test_an_idle_session_is_refused_by_the_api(riverbend: Riverbend) -> None:
     browser = riverbend.http("alice")
     start = timezone.now()

@@ -213,14 +213,38 @@ def test_paging(loop: Loop) -> None:
     assert seen == {r.pk for r in made}
 
 
+def test_pages_follow_one_order_across_the_overdue_ones_and_the_others(loop: Loop) -> None:
+    start = timezone.now()
+    for n in range(7):
+        loop.refer(urgency=["urgent", "stat", "routine"][n % 3], service=None)
+    with time_machine.travel(start + dt.timedelta(hours=3)):
+        for n in range(4):
+            loop.refer(urgency=["routine", "urgent"][n % 2], service=None)
+    # Five hours on, the first urgent and stat ones are past their deadlines, the rest are not.
+    with time_machine.travel(start + dt.timedelta(hours=5)):
+        whole = inbox(loop, "carlos", per_page=100)
+        assert 0 < sum(r.overdue for r in whole.rows) < whole.total == 11
+        for per_page in (1, 2, 3, 4):
+            paged = []
+            for page in range(1, 12):
+                result = inbox(loop, "carlos", per_page=per_page, page=page)
+                paged += [r.referral.pk for r in result.rows]
+                if not result.has_next:
+                    break
+            assert paged == [r.referral.pk for r in whole.rows], per_page
+    overdue_first = [r.overdue for r in whole.rows]
+    assert overdue_first == sorted(overdue_first, reverse=True)
+
+
 def _inbox_queries(loop: Loop, per_page: int) -> tuple[list[str], int]:
     """The statements of one inbox page, and how many of them insert audit rows."""
     with CaptureQueriesContext(connection) as queries:
         page = inbox(loop, "carlos", per_page=per_page)
     assert len(page.rows) == min(per_page, page.total)
     statements = [q["sql"] for q in queries.captured_queries]
-    # An executemany is logged as "<n> times: <sql>".
-    audit = [s for s in statements if 'INSERT INTO "privacy_auditevent"' in s[:60]]
+    # An executemany (SQLite) is logged as "<n> times: INSERT ...", a COPY (PostgreSQL) as
+    # "<n> rows: COPY ...".
+    audit = [s for s in statements if '"privacy_auditevent"' in s[:60]]
     return [s for s in statements if s not in audit], len(audit)
 
 
@@ -244,9 +268,13 @@ def test_the_inbox_query_count_does_not_grow_with_the_page(loop: Loop) -> None:
         client = people[n % len(people)]
         data_class = DataClass.SUBSTANCE_USE if client is loop.sam else DataClass.GENERAL
         loop.refer(client=client, data_class=data_class, urgency=["routine", "urgent"][n % 2])
-    small, small_inserts = _inbox_queries(loop, 5)
-    large, large_inserts = _inbox_queries(loop, 50)
-    assert len(small) == len(large) <= 12
+    # Five hours on, the 30 urgent ones are overdue: a page of 5 holds only overdue ones, a
+    # page of 50 both kinds.
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=5)):
+        small, small_inserts = _inbox_queries(loop, 5)
+        large, large_inserts = _inbox_queries(loop, 50)
+        assert inbox(loop, "carlos", overdue=True).total == 30
+    assert len(small) == len(large) <= 14
     # The audit rows of the page go in one statement (executemany) on both databases.
     assert small_inserts == large_inserts == 1
     # One audit row per row and class read: the name and the referral's effective kinds.

@@ -92,12 +92,32 @@ def test_every_allowed_move_respects_sides_and_reasons(
     assert to in allowed_moves(status, sides)
 
 
-@given(status=statuses, sides=side_sets)
-def test_allowed_moves_are_exactly_the_checked_ones(status: str, sides: set[Side]) -> None:
+@given(status=statuses, sides=side_sets, accepted=st.booleans())
+def test_allowed_moves_are_exactly_the_checked_ones(
+    status: str, sides: set[Side], accepted: bool
+) -> None:
     for to in STATUSES:
-        listed = to in allowed_moves(status, sides)
-        move = attempt(check_move, status=status, to=to, sides=sides, reason="because")
+        listed = to in allowed_moves(status, sides, accepted=accepted)
+        move = attempt(
+            check_move, status=status, to=to, sides=sides, reason="because", accepted=accepted
+        )
         assert listed == isinstance(move, Move)
+
+
+@given(sides=side_sets, reason=reasons)
+def test_a_hold_before_acceptance_resumes_as_a_request_does(sides: set[Side], reason: str) -> None:
+    """Held by the system while it waited for an answer: the moves are those of a request
+    (accept, decline, cancel, entered in error), never straight into work or to an outcome."""
+    held = allowed_moves(Status.ON_HOLD, sides, accepted=False)
+    assert held == [to for to in allowed_moves(Status.REQUESTED, sides) if to != Status.ON_HOLD]
+    for to in (Status.IN_PROGRESS, Status.COMPLETED, Status.FAILED):
+        refused = attempt(
+            check_move, status=Status.ON_HOLD, to=to, sides=sides, reason=reason, accepted=False
+        )
+        assert isinstance(refused, TransitionError)
+    # Once accepted, a hold is Gravity's: work resumes.
+    if Side.RECEIVER in sides:
+        assert Status.IN_PROGRESS in allowed_moves(Status.ON_HOLD, sides)
 
 
 @given(to=statuses, sides=side_sets, reason=reasons)

@@ -385,6 +385,19 @@ def test_drafts_and_referrals_within_one_organization_need_no_consent(
     assert Referral.objects.get(pk=inside.pk).status == Status.REQUESTED
 
 
+def consent_again(loop: Loop) -> None:
+    """Sam consents again to sharing with the clinic (signed on paper)."""
+    consent_record(
+        actor=loop.town.actor("alice"),
+        person=loop.sam.person,
+        decision="permit",
+        data_classes=[DataClass.GENERAL, DataClass.SUBSTANCE_USE],
+        purposes=[Purpose.TREATMENT, Purpose.CARE_COORDINATION],
+        recipient_organizations=[loop.town.clinic],
+        capture_method="paper",
+    )
+
+
 def test_work_resumes_only_once_a_consent_allows_it_again(
     loop: Loop, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -406,18 +419,54 @@ def test_work_resumes_only_once_a_consent_allows_it_again(
             )
         assert set(caught.value.message_dict) == {"status"}
         assert "consent" in caught.value.message_dict["status"][0]
-        consent_record(
-            actor=town.actor("alice"),
-            person=loop.sam.person,
-            decision="permit",
-            data_classes=[DataClass.GENERAL, DataClass.SUBSTANCE_USE],
-            purposes=[Purpose.TREATMENT, Purpose.CARE_COORDINATION],
-            recipient_organizations=[town.clinic],
-            capture_method="paper",
-        )
+        consent_again(loop)
     with time_machine.travel(TUESDAY + dt.timedelta(hours=4), tick=False):
         resumed = services.referral_transition(
             actor=town.actor("cleo"), referral_id=referral.pk, to="in-progress"
         )
     assert resumed.status == Status.IN_PROGRESS
+    assert Referral.objects.get(pk=referral.pk).consent_lapsed_at is None
+
+
+def test_a_referral_held_before_anyone_accepted_it_waits_to_be_accepted_again(
+    loop: Loop, django_capture_on_commit_callbacks: Any
+) -> None:
+    town = loop.town
+    town.member("cleo", "clinic", Role.CLINICIAN)
+    care_team_add(actor=town.actor("alice"), person=loop.sam.person, organization=town.clinic)
+    with time_machine.travel(TUESDAY, tick=False):
+        referral = loop.refer()  # requested, never answered
+    with time_machine.travel(TUESDAY + dt.timedelta(hours=1), tick=False):
+        consent_revoke(actor=town.actor("alice"), consent=loop.clinic_consent, reason="x")
+    run_worker(TUESDAY + dt.timedelta(hours=2), django_capture_on_commit_callbacks)
+    held = Referral.objects.get(pk=referral.pk)
+    assert held.status == Status.ON_HOLD
+    assert not held.was_accepted
+    with time_machine.travel(TUESDAY + dt.timedelta(hours=3), tick=False):
+        consent_again(loop)
+        # Not straight into work, nor to an outcome: it was never accepted.
+        view = selectors.referral_get(
+            actor=town.actor("cleo"), referral_id=referral.pk, purpose=Purpose.TREATMENT
+        )
+        assert "in-progress" not in view.moves
+        assert {"accepted", "rejected", "cancelled"} <= set(view.moves)
+        with pytest.raises(ValidationError) as caught:
+            services.referral_transition(
+                actor=town.actor("cleo"), referral_id=referral.pk, to="in-progress"
+            )
+        assert set(caught.value.message_dict) == {"status"}
+        with pytest.raises(ValidationError) as outcome:
+            services.referral_record_outcome(
+                actor=town.actor("cleo"),
+                referral_id=referral.pk,
+                enrollment="enrolled",
+                outcome_on=TUESDAY.date(),
+            )
+        assert set(outcome.value.message_dict) == {"enrollment"}
+        accepted = services.referral_transition(
+            actor=town.actor("cleo"), referral_id=referral.pk, to="accepted"
+        )
+    assert accepted.status == Status.ACCEPTED
+    assert accepted.was_accepted
+    assert accepted.responded_at == TUESDAY + dt.timedelta(hours=3)
     assert Referral.objects.get(pk=referral.pk).consent_lapsed_at is None

@@ -142,6 +142,18 @@ class Client(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    #: The fields ``display_name`` reads (for lists that load no more of a client).
+    NAME_FIELDS = (
+        "id",
+        "person",
+        "identification",
+        "preferred_name",
+        "alias",
+        "legal_given_name",
+        "legal_family_name",
+        "identifier_code",
+    )
+
     @property
     def display_name(self) -> str:
         """The name to call the person by: the one they chose first."""

@@ -47,13 +47,18 @@ def membership_get(
     *, user: AbstractBaseUser | AnonymousUser, organization_id: int | None
 ) -> Membership | None:
     """The membership to act with: the one asked for if the user holds it, else the first."""
-    memberships = list(membership_list(user=user))
-    if not memberships:
-        return None
+    return membership_choose(list(membership_list(user=user)), organization_id)
+
+
+def membership_choose(
+    memberships: list[Membership], organization_id: int | None
+) -> Membership | None:
+    """Of ``memberships`` (``membership_list``), the one for ``organization_id`` if there is
+    one, else the first; None when there are none."""
     for membership in memberships:
         if membership.organization_id == organization_id:
             return membership
-    return memberships[0]
+    return memberships[0] if memberships else None
 
 
 def organization_list() -> QuerySet[Organization]:

@@ -59,12 +59,19 @@ def _actor_fields(actor: Actor | None) -> dict[str, Any]:
     }
 
 
-def audit_append_many(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
+def audit_append_many(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> None:
     """Append rows to the chain under one lock of its head, in one statement.
 
     Joins the caller's transaction when there is one, so a rolled-back write leaves no audit
     row and a committed one always has its row.
     """
+    _append(actor=actor, entries=entries)
+
+
+def _append(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+    """``audit_append_many``, returning the rows written (plain values: a page of an inbox
+    audits dozens of rows, and building a model instance for each would cost more than
+    hashing it)."""
     if not entries:
         return []
     key = _key()
@@ -73,7 +80,7 @@ def audit_append_many(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> 
     now = timezone.now()
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        events = []
+        rows = []
         last_seq, last_hash = head.last_seq, head.last_hash
         for entry in entries:
             row: dict[str, Any] = {
@@ -92,32 +99,32 @@ def audit_append_many(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> 
                 "object_type": entry.object_type,
                 "object_id": str(entry.object_id),
                 "recipient_organization_id": entry.recipient_organization_id,
+                "prev_hash": last_hash,
             }
             row["hash"] = chain.row_hash(key, last_hash, row)
-            events.append(AuditEvent(prev_hash=last_hash, **row))
+            rows.append(row)
             last_seq, last_hash = row["seq"], row["hash"]
-        _insert(events)
+        _insert(rows)
         head.last_seq, head.last_hash = last_seq, last_hash
         head.mac = chain.head_mac(key, last_seq, last_hash)
         head.save()
-    return events
+    return rows
 
 
-def _insert(events: list[AuditEvent]) -> None:
-    """One ``executemany`` for the rows, whatever their number: a page of an inbox audits a
-    row per item and class, and ``bulk_create`` would split it into statements of ~45 rows on
-    SQLite (999 parameters), so the queries a page costs would grow with its size."""
+def _insert(rows: list[dict[str, Any]]) -> None:
+    """One statement for the rows, whatever their number (an ``executemany`` on SQLite, a
+    ``COPY`` on PostgreSQL: :class:`~carecircle.privacy.bulk.BulkInsert`): a page of an inbox
+    audits a row per item and class, and ``bulk_create`` would split it into statements of ~45
+    rows on SQLite (999 parameters), so the queries a page costs would grow with its size."""
     from carecircle.privacy.bulk import BulkInsert  # bulk builds on this module
 
     columns = [*chain.COLUMNS, "prev_hash", "hash"]
-    BulkInsert(AuditEvent, columns).insert(
-        [tuple(getattr(event, name) for name in columns) for event in events]
-    )
+    BulkInsert(AuditEvent, columns).insert([tuple(row[name] for name in columns) for row in rows])
 
 
 def audit_append(*, actor: Actor | None, **fields: Any) -> AuditEvent:
     """Append one row; ``fields`` are those of :class:`AuditEntry`."""
-    return audit_append_many(actor=actor, entries=[AuditEntry(**fields)])[0]
+    return AuditEvent(**_append(actor=actor, entries=[AuditEntry(**fields)])[0])
 
 
 def decision_entry(
@@ -148,7 +155,7 @@ def decision_entry(
 
 def audit_decision(*, actor: Actor, **fields: Any) -> AuditEvent:
     """Append the row for one policy decision (``fields`` as for :func:`decision_entry`)."""
-    return audit_append_many(actor=actor, entries=[decision_entry(**fields)])[0]
+    return AuditEvent(**_append(actor=actor, entries=[decision_entry(**fields)])[0])
 
 
 def _rows() -> Iterator[dict[str, Any]]:

@@ -6,13 +6,15 @@ under the same chain-head lock, in one transaction: the chain stays verifiable a
 that rolls back leaves no audit rows behind.
 
 :class:`BulkInsert` is the fast insert underneath (and under the synthetic data's bulk path):
-one ``executemany`` of plain tuples. Django's ``bulk_create`` spends ~100 µs of Python per row
-building model instances and preparing each field, and caps SQLite statements at 999
-parameters; a million audit rows would take minutes in that overhead alone.
+one ``executemany`` of plain tuples on SQLite, one ``COPY`` on PostgreSQL. Django's
+``bulk_create`` spends ~100 µs of Python per row building model instances and preparing each
+field, and caps SQLite statements at 999 parameters; a million audit rows would take minutes in
+that overhead alone.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, Required, TypedDict
@@ -75,6 +77,8 @@ class BulkInsert:
             for f in opts.concrete_fields
             if f.name not in given
             and not (f.primary_key and f.get_internal_type().endswith("AutoField"))
+            # The database computes a generated column itself.
+            and not f.generated
         ]
         every = [*self.fields, *self.defaults]
         quote = connection.ops.quote_name
@@ -83,6 +87,7 @@ class BulkInsert:
         # Table and column names come from the model, quoted; the values are parameters.
         table = quote(opts.db_table)
         self.sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
         self.adapters = [self._adapter(f) for f in every]
 
     def _adapter(self, field: Any) -> Callable[[Any], Any] | None:
@@ -118,9 +123,29 @@ class BulkInsert:
             for i, adapt in active:
                 values[i] = adapt(values[i])
             prepared.append(values)
-        if prepared:
-            with connections[self.using].cursor() as cursor:
+        if not prepared:
+            return 0
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            if connection.vendor != "postgresql":
+                # SQLite runs in-process: its executemany is as fast as it gets.
                 cursor.executemany(self.sql, prepared)
+                return len(prepared)
+            # PostgreSQL: COPY. An executemany or a many-row INSERT has the driver write every
+            # value into the statement's text in Python (Django binds on the client): a page of
+            # 58 audit rows took 10 ms that way, 2 ms through COPY.
+            started = time.perf_counter()
+            with cursor.cursor.copy(self.copy_sql) as copy:
+                for values in prepared:
+                    copy.write_row(values)
+            if connection.queries_logged:
+                # Seen where Django's own statements are (query counts in tests, debug tools).
+                connection.queries_log.append(
+                    {
+                        "sql": f"{len(prepared)} rows: {self.copy_sql}",
+                        "time": f"{time.perf_counter() - started:.3f}",
+                    }
+                )
         return len(prepared)
 
 

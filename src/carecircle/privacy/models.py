@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -175,14 +176,19 @@ class ConsentDirective(models.Model):
 
     def state(self, at: object = None) -> str:
         """One of active, pending, expired, revoked."""
-        now = at or timezone.now()
-        if self.revoked_at is not None and self.revoked_at <= now:  # type: ignore[operator]
-            return "revoked"
-        if self.period_start > now:  # type: ignore[operator]
-            return "pending"
-        if self.period_end is not None and self.period_end <= now:  # type: ignore[operator]
-            return "expired"
-        return "active"
+        return consent_state(self.period_start, self.period_end, self.revoked_at, at)
+
+
+def consent_state(period_start: Any, period_end: Any, revoked_at: Any, at: object = None) -> str:
+    """A consent's state at ``at`` (now): active, pending, expired or revoked."""
+    now = at or timezone.now()
+    if revoked_at is not None and revoked_at <= now:
+        return "revoked"
+    if period_start > now:
+        return "pending"
+    if period_end is not None and period_end <= now:
+        return "expired"
+    return "active"
 
 
 class EmergencyAccess(models.Model):

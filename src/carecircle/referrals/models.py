@@ -10,6 +10,7 @@ disclosure in the person's accounting.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -22,7 +23,16 @@ from carecircle.directory.models import Service
 from carecircle.partners.models import Jurisdiction, Organization
 from carecircle.privacy.models import ConsentDirective, DataClass
 from carecircle.privacy.rules import implied_class
-from carecircle.referrals.states import OPEN_STATES, Enrollment, Status, Urgency
+from carecircle.referrals.states import (
+    OPEN_ANY,
+    OPEN_SENT,
+    OPEN_STATES,
+    STATUSES,
+    URGENCY_RANK,
+    Enrollment,
+    Status,
+    Urgency,
+)
 
 STATUS_LABELS: dict[str, object] = {
     Status.DRAFT: _("Draft"),
@@ -51,6 +61,46 @@ ENROLLMENT_LABELS: dict[str, object] = {
 STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
 URGENCY_CHOICES = [(u.value, URGENCY_LABELS[u]) for u in Urgency]
 ENROLLMENT_CHOICES = [(e.value, ENROLLMENT_LABELS[e]) for e in Enrollment]
+
+
+class StatusAmong(models.Lookup):
+    """``status IN ('accepted', 'in-progress', ...)`` with the states written into the SQL as
+    literals rather than parameters. SQLite uses a partial index only when the query carries the
+    index's own condition word for word (a bound parameter never matches it); PostgreSQL proves
+    the match either way. The states are the kernel's own codes, checked, never user input."""
+
+    lookup_name = "among"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        states = tuple(self.rhs)
+        if not states or any(state not in STATUSES for state in states):
+            raise ValueError(f"unknown referral states: {states!r}")
+        lhs, params = self.process_lhs(compiler, connection)
+        literals = ", ".join(f"'{state}'" for state in states)
+        return f"{lhs} IN ({literals})", list(params)
+
+
+def status_among(states: tuple[str, ...]) -> StatusAmong:
+    """A filter: the referral's status is one of ``states`` (see :class:`StatusAmong`)."""
+    return StatusAmong(models.F("status"), states)
+
+
+def _open_index(side: str, states: tuple[str, ...], name: str) -> models.Index:
+    """An inbox's default listing, in its order: the organization's open referrals, the most
+    urgent first, then the newest."""
+    return models.Index(
+        fields=[side, "urgency_rank", "-created_at", "-id"],
+        condition=models.Q(status__in=states),
+        name=name,
+    )
+
+
+def _due_index(side: str, name: str) -> models.Index:
+    """The organization's referrals waiting for an answer, by deadline: the overdue ones."""
+    return models.Index(
+        fields=[side, "due_at"], condition=models.Q(status__in=[Status.REQUESTED.value]), name=name
+    )
 
 
 def effective_classes(
@@ -111,6 +161,16 @@ class Referral(models.Model):
     urgency = models.CharField(
         _("urgency"), max_length=10, choices=URGENCY_CHOICES, default=Urgency.ROUTINE.value
     )
+    # Inbox order (0 = immediately ... 3 = routine), kept by the database so an index can serve
+    # the order.
+    urgency_rank = models.GeneratedField(
+        expression=models.Case(
+            *[models.When(urgency=u, then=models.Value(r)) for u, r in URGENCY_RANK.items()],
+            default=models.Value(len(URGENCY_RANK)),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
     reason = models.TextField(_("what the person needs"), blank=True)
     do_not_contact = models.BooleanField(
         _("do not contact the person directly"),
@@ -146,13 +206,19 @@ class Referral(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            # Inboxes (``selectors.referral_inbox``): the default listing of open referrals,
+            # the overdue ones first, and any one state, each in the inbox's order.
+            _open_index("receiving_organization", OPEN_SENT, "referral_in_open"),
+            _open_index("requester_organization", OPEN_ANY, "referral_out_open"),
+            _due_index("receiving_organization", "referral_in_due"),
+            _due_index("requester_organization", "referral_out_due"),
             models.Index(
-                fields=["receiving_organization", "status", "-created_at"],
-                name="referral_inbox_in",
+                fields=["receiving_organization", "status", "urgency_rank", "-created_at", "-id"],
+                name="referral_in_status",
             ),
             models.Index(
-                fields=["requester_organization", "status", "-created_at"],
-                name="referral_inbox_out",
+                fields=["requester_organization", "status", "urgency_rank", "-created_at", "-id"],
+                name="referral_out_status",
             ),
             models.Index(fields=["status", "due_at"], name="referral_due"),
             models.Index(fields=["client", "-created_at"], name="referral_client"),
@@ -180,6 +246,12 @@ class Referral(models.Model):
             requester_sector=self.requester_organization.sector,
             receiver_sector=self.receiving_organization.sector,
         )
+
+    @property
+    def was_accepted(self) -> bool:
+        """Whether the receiving organization accepted it (a referral the system put on hold
+        while it waited for an answer was not: ``states.allowed_moves``)."""
+        return self.responded_at is not None and self.status != Status.REJECTED
 
     def is_overdue(self, at: object = None) -> bool:
         now = at or timezone.now()

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,15 +36,23 @@ from carecircle.privacy.audit import audit_append_many, decision_entry
 from carecircle.privacy.models import REASON_TEXT, AuditAction, DataClass
 from carecircle.privacy.rules import ROLE_CLASSES, Basis, Decision, implied_class
 from carecircle.privacy.selectors import people_read, person_read
-from carecircle.referrals.models import ENROLLMENT_LABELS, Referral, ReferralEvent
+from carecircle.referrals.models import (
+    ENROLLMENT_LABELS,
+    STATUS_LABELS,
+    URGENCY_LABELS,
+    Referral,
+    ReferralEvent,
+    status_among,
+)
 from carecircle.referrals.states import (
-    OPEN_STATES,
+    OPEN_ANY,
+    OPEN_SENT,
     REOPENABLE,
     SENT_STATES,
     STATUSES,
+    URGENCY_RANK,
     Side,
     Status,
-    Urgency,
     allowed_moves,
     sides_for,
 )
@@ -52,14 +60,6 @@ from carecircle.referrals.states import (
 MAX_PER_PAGE = 100
 #: The last page an inbox serves: a larger number gets this one (never a database error).
 MAX_PAGE = 10_000
-
-#: Inbox order: the most urgent first.
-URGENCY_RANK: dict[str, int] = {
-    Urgency.STAT: 0,
-    Urgency.ASAP: 1,
-    Urgency.URGENT: 2,
-    Urgency.ROUTINE: 3,
-}
 
 
 def _reasons(decisions: dict[str, Decision], withheld: list[str]) -> list[tuple[str, str]]:
@@ -103,7 +103,7 @@ def _sides(actor: Actor, referral: Referral) -> frozenset[Side]:
 
 
 def _moves(referral: Referral, sides: frozenset[Side]) -> list[str]:
-    return allowed_moves(referral.status, sides) if sides else []
+    return allowed_moves(referral.status, sides, accepted=referral.was_accepted) if sides else []
 
 
 def _require_role(actor: Actor) -> None:
@@ -334,6 +334,16 @@ class InboxRow(_Common):
 
     referral: Referral
 
+    @property
+    def status_label(self) -> str:
+        # A plain dict lookup: ``get_status_display`` hashes every lazy label of the choices,
+        # a gettext each, for every row of the page.
+        return str(STATUS_LABELS[self.referral.status])
+
+    @property
+    def urgency_label(self) -> str:
+        return str(URGENCY_LABELS[self.referral.urgency])
+
 
 @dataclass
 class InboxPage:
@@ -353,6 +363,8 @@ class InboxPage:
 
 
 def _inbox_queryset(actor: Actor, filters: InboxFilters, now: datetime) -> QuerySet[Referral]:
+    """The inbox's referrals, unordered. The states are written as the partial indexes write
+    them (``status_among``), so the default listing reads only the open referrals' index."""
     errors: dict[str, str] = {}
     if filters.box not in ("incoming", "outgoing"):
         errors["box"] = _("Choose incoming or outgoing.")
@@ -370,23 +382,82 @@ def _inbox_queryset(actor: Actor, filters: InboxFilters, now: datetime) -> Query
         raise ValidationError(errors)
     organization = actor.organization
     if filters.box == "incoming":
+        qs = Referral.objects.filter(receiving_organization=organization)
         # A draft is the requester's alone.
-        qs = Referral.objects.filter(
-            receiving_organization=organization, status__in=list(SENT_STATES)
-        )
+        shown, open_states = SENT_STATES, OPEN_SENT
     else:
         qs = Referral.objects.filter(requester_organization=organization)
+        shown, open_states = frozenset(STATUSES), OPEN_ANY
     if filters.statuses:
-        qs = qs.filter(status__in=list(filters.statuses))
+        states = tuple(sorted(shown & set(filters.statuses)))
     elif filters.open_only:
-        qs = qs.filter(status__in=list(OPEN_STATES))
+        states = open_states
+    else:
+        states = tuple(sorted(shown))
+    if not states:
+        return qs.none()
+    qs = qs.filter(status_among(states))
     if filters.urgencies:
-        qs = qs.filter(urgency__in=list(filters.urgencies))
+        qs = qs.filter(urgency_rank__in=sorted({URGENCY_RANK[u] for u in filters.urgencies}))
     if filters.overdue:
-        qs = qs.filter(status=Status.REQUESTED, due_at__lte=now)
+        qs = qs.filter(_overdue(now))
     if service_id is not None:
         qs = qs.filter(service_id=service_id)
     return qs
+
+
+def _overdue(now: datetime) -> Q:
+    """Waiting for an answer past the deadline (served by the ``referral_*_due`` indexes)."""
+    return Q(status_among((Status.REQUESTED.value,)), due_at__lte=now)
+
+
+#: What an inbox row reads: the referral, and of the people and organizations on it what names
+#: them (a client's profile, a user's password hash are not loaded for every row).
+_ROW_FIELDS = (
+    *(f.name for f in Referral._meta.concrete_fields),
+    *(f"client__{name}" for name in Client.NAME_FIELDS),
+    "client__person__id",
+    "client__person__owner_organization",
+    "client__person__created_at",
+    *(f"requester__{name}" for name in ("id", "username", "first_name", "last_name")),
+    *(
+        f"{side}__{name}"
+        for side in ("requester_organization", "receiving_organization")
+        for name in ("id", "name", "slug", "sector", "jurisdiction", "is_active")
+    ),
+)
+
+#: Within the overdue ones and within the rest: the most urgent, then the newest.
+INBOX_ORDER = ("urgency_rank", "-created_at", "-pk")
+
+
+def _page_ids(
+    qs: QuerySet[Referral], now: datetime, start: int, want: int
+) -> tuple[list[UUID], int]:
+    """The ids of ``want`` referrals from ``start`` in inbox order (the overdue ones first),
+    and how many there are in all. Overdue is a matter of the clock, so no index can hold that
+    order: the overdue referrals and the others are read apart, each through an index in its
+    order, and put end to end. The ids alone, from the referrals' table alone, so that the
+    planner walks the index in order and stops (joined, SQLite sorts every open referral).
+    The queries do not depend on ``want``: the count, the overdue ones and the others; beyond
+    the first page, also the count of the overdue ones (where the others start)."""
+    total = qs.count()
+    if not total:
+        return [], 0
+    overdue = qs.filter(_overdue(now))
+    late_first = overdue.order_by(*INBOX_ORDER).values_list("pk", flat=True)
+    rest = qs.exclude(_overdue(now)).order_by(*INBOX_ORDER).values_list("pk", flat=True)
+    if start == 0:
+        ids = list(late_first[:want])
+        # Fewer than asked: that is all of the overdue ones; the others fill the page (at
+        # least one is asked for, so that every first page makes the same queries).
+        ids += list(rest[: max(1, want - len(ids))])
+        return ids[:want], total
+    late = overdue.count()
+    ids = list(late_first[start : start + want])
+    offset = max(0, start - late)
+    ids += list(rest[offset : offset + max(1, want - len(ids))])
+    return ids[:want], total
 
 
 def _page_number(page: object) -> int:
@@ -417,29 +488,18 @@ def referral_inbox(
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     page = _page_number(page)
     qs = _inbox_queryset(actor, filters, now)
-    total = qs.count()
-    ordered = qs.annotate(
-        overdue_rank=Case(
-            When(status=Status.REQUESTED, due_at__lte=now, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        ),
-        urgency_rank=Case(
-            *[When(urgency=u, then=Value(rank)) for u, rank in URGENCY_RANK.items()],
-            default=Value(len(URGENCY_RANK)),
-            output_field=IntegerField(),
-        ),
-    ).order_by("overdue_rank", "urgency_rank", "-created_at", "-pk")
-    start = (page - 1) * per_page
-    # Sort the narrow rows first and join only the page: sorting thousands of joined rows
-    # costs more than one more query.
-    ids = list(ordered.values_list("pk", flat=True)[start : start + per_page + 1])
-    by_id = Referral.objects.select_related(
-        "client__person",
-        "requester",
-        "requester_organization",
-        "receiving_organization",
-    ).in_bulk(ids)
+    ids, total = _page_ids(qs, now, (page - 1) * per_page, per_page + 1)
+    by_id = (
+        Referral.objects.select_related(
+            "client__person",
+            "requester",
+            "requester_organization",
+            "receiving_organization",
+        )
+        .only(*_ROW_FIELDS)
+        .order_by()
+        .in_bulk(ids)
+    )
     found = [by_id[pk] for pk in ids if pk in by_id]
     has_next = len(found) > per_page
     referrals = found[:per_page]

@@ -1090,7 +1090,13 @@ def referral_transition(
         if to == referral.status:
             raise _already(context, to)
         try:
-            move = check_move(status=referral.status, to=to, sides=context.sides, reason=reason)
+            move = check_move(
+                status=referral.status,
+                to=to,
+                sides=context.sides,
+                reason=reason,
+                accepted=referral.was_accepted,
+            )
         except TransitionError as error:
             raise _move_error(error) from None
         fields: dict[str, Any] = {"status": to, "status_reason": reason}
@@ -1103,7 +1109,7 @@ def referral_transition(
             notify = NotificationKind.REFERRAL_RECEIVED
         if (
             referral.consent_lapsed_at is not None
-            and to == Status.IN_PROGRESS
+            and to in (Status.IN_PROGRESS, Status.ACCEPTED)
             and _disclosure_basis(
                 person=referral.client.person, referral=referral, purpose=context.purpose
             )
@@ -1118,7 +1124,8 @@ def referral_transition(
                     % {"organization": referral.receiving_organization.name}
                 }
             )
-        if referral.status == Status.REQUESTED and to in (Status.ACCEPTED, Status.REJECTED):
+        if not referral.was_accepted and to in (Status.ACCEPTED, Status.REJECTED):
+            # Answered now: from "requested", or from a hold that came before any answer.
             fields["responded_at"] = context.now
         if to in CLOSED_STATES:
             fields["closed_at"] = context.now
@@ -1286,7 +1293,7 @@ def referral_record_outcome(
         assert outcome_on is not None
         if outcome_on > _local_today(referral.receiving_organization):
             raise ValidationError({"outcome_on": _("The date cannot be in the future.")})
-        if referral.status == Status.REQUESTED:
+        if referral.status == Status.REQUESTED or not referral.was_accepted:
             raise ValidationError(
                 {"enrollment": _("Accept the referral first, then record its outcome.")}
             )
@@ -1339,7 +1346,7 @@ def referral_reopen(
 
     def change(context: _Context) -> _Change:
         referral = context.referral
-        accepted = referral.responded_at is not None and referral.status != Status.REJECTED
+        accepted = referral.was_accepted
         try:
             move = check_reopen(
                 status=referral.status, sides=context.sides, reason=reason, accepted=accepted

@@ -68,6 +68,17 @@ CLOSED_STATES = frozenset(
 )
 #: States the receiving organization sees in its inbox (a draft is the requester's alone).
 SENT_STATES = frozenset(set(STATUSES) - {Status.DRAFT})
+#: The open states as fixed, sorted tuples: what an inbox lists by default, written the same
+#: way in the partial indexes that serve it and in the queries that use them.
+OPEN_SENT: tuple[str, ...] = tuple(sorted(s.value for s in OPEN_STATES if s in SENT_STATES))
+OPEN_ANY: tuple[str, ...] = tuple(sorted(s.value for s in OPEN_STATES))
+#: Inbox order: the most urgent first.
+URGENCY_RANK: dict[str, int] = {
+    Urgency.STAT.value: 0,
+    Urgency.ASAP.value: 1,
+    Urgency.URGENT.value: 2,
+    Urgency.ROUTINE.value: 3,
+}
 REASON_REQUIRED = frozenset({Status.REJECTED, Status.CANCELLED, Status.ON_HOLD, Status.FAILED})
 #: Where a reopened referral resumes, by the side reopening it.
 REOPEN_TO = {Side.REQUESTER: Status.REQUESTED, Side.RECEIVER: Status.IN_PROGRESS}
@@ -131,24 +142,48 @@ class Move:
     reopen: bool = False
 
 
-def allowed_moves(status: str, sides: frozenset[Side] | set[Side]) -> list[str]:
+def _allowed(status: str, to: str, accepted: bool) -> frozenset[Side] | None:
+    """The sides that may make a move, or None. A referral the system put on hold before the
+    receiving organization accepted it (its consent lapsed while it waited for an answer) has
+    not been accepted: it resumes where it stood, waiting to be accepted or declined, never
+    straight into work (Gravity's on-hold follows an acceptance)."""
+    if status == Status.ON_HOLD and not accepted:
+        if to == Status.REQUESTED:
+            return None
+        return TRANSITIONS.get((Status.REQUESTED, to))
+    return TRANSITIONS.get((status, to))
+
+
+def allowed_moves(
+    status: str, sides: frozenset[Side] | set[Side], *, accepted: bool = True
+) -> list[str]:
     """The states these sides may move a referral in ``status`` to, in the order of
-    :class:`Status` (for buttons)."""
+    :class:`Status` (for buttons). ``accepted``: whether the receiving organization has
+    accepted it (see ``_allowed``)."""
+    wanted = set(sides)
     return [
         to
         for to in STATUSES
-        if (status, to) in TRANSITIONS and TRANSITIONS[(status, to)] & set(sides)
+        if to != status and (allowed := _allowed(status, to, accepted)) and allowed & wanted
     ]
 
 
-def check_move(*, status: str, to: str, sides: frozenset[Side] | set[Side], reason: str) -> Move:
-    """Validate a move; return which side makes it. Raises :class:`TransitionError`."""
+def check_move(
+    *,
+    status: str,
+    to: str,
+    sides: frozenset[Side] | set[Side],
+    reason: str,
+    accepted: bool = True,
+) -> Move:
+    """Validate a move; return which side makes it. Raises :class:`TransitionError`.
+    ``accepted``: whether the receiving organization has accepted the referral."""
     params = {"from": status, "to": to}
     if to not in STATUSES:
         raise TransitionError(f"unknown status {to!r}", code="unknown", params=params)
     if status == to:
         raise TransitionError(f"the referral is already {to}", code="already", params=params)
-    allowed = TRANSITIONS.get((status, to))
+    allowed = _allowed(status, to, accepted)
     if allowed is None:
         raise TransitionError(
             f"a {status} referral cannot become {to}", code="not_allowed", params=params

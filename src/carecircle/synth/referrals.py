@@ -499,8 +499,8 @@ def check_history(plan: ReferralPlan) -> None:
                 ]
                 if to == status:
                     continue
-            check_move(status=status, to=to, sides=sides, reason=step.reason)
-            if status == Status.REQUESTED and to == Status.ACCEPTED:
+            check_move(status=status, to=to, sides=sides, reason=step.reason, accepted=accepted)
+            if to == Status.ACCEPTED:
                 accepted = True
             if to == Status.REQUESTED:
                 accepted = False

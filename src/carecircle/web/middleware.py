@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from carecircle.partners.selectors import Actor, membership_get, membership_list
+from carecircle.partners.selectors import Actor, membership_choose, membership_list
 from carecircle.requestctx import set_request_id
 
 ALWAYS_OPEN_PREFIXES = ("/static/", "/accounts/", "/i18n/", "/healthz")
@@ -83,6 +83,10 @@ class DenyByDefaultMiddleware(LoginRequiredMiddleware):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
 
+#: How stale the session's "last seen" may be before it is written again.
+LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
 class IdleTimeoutMiddleware:
     """Sign out a session idle for longer than CARECIRCLE_IDLE_TIMEOUT_MINUTES."""
 
@@ -99,7 +103,10 @@ class IdleTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     return HttpResponse(status=401)
                 return HttpResponseRedirect(f"{reverse('account_login')}?next={request.path}")
-            request.session["last_seen"] = now
+            # Written at most once a minute: a session saved on every request costs every page
+            # a write, and the timeout needs no finer clock.
+            if last_seen is None or now - int(last_seen) >= LAST_SEEN_RESOLUTION_SECONDS:
+                request.session["last_seen"] = now
         return self.get_response(request)
 
 
@@ -150,9 +157,7 @@ class ActingContextMiddleware:
         if request.user.is_authenticated:
             memberships = list(membership_list(user=request.user))
             request.memberships = memberships  # type: ignore[attr-defined]
-            membership = membership_get(
-                user=request.user, organization_id=request.session.get("acting_org_id")
-            )
+            membership = membership_choose(memberships, request.session.get("acting_org_id"))
             if membership is not None:
                 actor = Actor.from_membership(membership)
                 request.actor = actor  # type: ignore[attr-defined]
