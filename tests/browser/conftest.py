@@ -52,7 +52,8 @@ from playwright.sync_api import Error as PlaywrightError
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = ROOT / "test-artifacts"
+# scripts/test runs the suite on SQLite and on PostgreSQL at once: each run keeps its own.
+ARTIFACTS = ROOT / os.environ.get("CARECIRCLE_TEST_ARTIFACTS", "test-artifacts")
 SCREENSHOTS = ARTIFACTS / "screenshots"
 # Screenshots of key pages for a person to look at; CARECIRCLE_SCREENSHOTS=0 skips them.
 SCREENSHOTS_ON = os.environ.get("CARECIRCLE_SCREENSHOTS", "1") != "0"
@@ -138,7 +139,7 @@ def axe_report() -> Iterator[list[dict[str, Any]]]:
     report.unlink(missing_ok=True)
     yield findings
     if findings:
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(findings, indent=2))
 
 

@@ -94,6 +94,10 @@ def test_alice_creates_a_referral_by_token(loop: Loop) -> None:
     referral = Referral.objects.get(pk=body["id"])
     assert referral.consent == loop.clinic_consent
     assert AuditEvent.objects.filter(action=AuditAction.DISCLOSE, object_id=body["id"]).count()
+    # The answer shows Sam's name and the referral's details: a read, audited like a GET.
+    reads = AuditEvent.objects.filter(action=AuditAction.READ, object_id=body["id"])
+    assert set(reads.values_list("data_class", flat=True)) >= {"general", "substance_use"}
+    assert all(reads.values_list("permitted", flat=True))
 
 
 def test_create_names_missing_and_wrong_fields(loop: Loop) -> None:

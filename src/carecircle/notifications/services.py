@@ -287,14 +287,19 @@ def webhook_event_publish(
             {"object_id": _("The object id is too long (64 characters at most).")}
         )
     deliveries: list[WebhookDelivery] = []
-    with transaction.atomic():
-        endpoints = WebhookEndpoint.objects.filter(
+    # Most organizations have no endpoint: find that out without opening a transaction.
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(
             organization=organization, is_active=True
         ).order_by("pk")
+        if not endpoint.kinds or kind in endpoint.kinds
+    ]
+    if not endpoints:
+        return deliveries
+    with transaction.atomic():
         now = timezone.now()
         for endpoint in endpoints:
-            if endpoint.kinds and kind not in endpoint.kinds:
-                continue
             delivery = WebhookDelivery.objects.create(
                 endpoint=endpoint,
                 kind=kind,

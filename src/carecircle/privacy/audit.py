@@ -78,7 +78,9 @@ def _append(*, actor: Actor | None, entries: Sequence[AuditEntry]) -> list[dict[
     who = _actor_fields(actor)
     request_id = get_request_id()
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: an audit row that cannot be written must
+    # take the caller's write down with it, never be rolled back alone.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         rows = []
         last_seq, last_hash = head.last_seq, head.last_hash

@@ -126,18 +126,22 @@ def active_emergency_access(
     )
 
 
-def _owner_regime(person: Person) -> str:
-    """The law that governs a record is that of the organization that holds it."""
-    cache = person._state.fields_cache
-    owner = cache.get("owner_organization")
-    if owner is not None and "jurisdiction" in owner._state.fields_cache:
-        return str(owner.jurisdiction.privacy_regime)
-    regime = (
-        Organization.objects.filter(pk=person.owner_organization_id)
-        .values_list("jurisdiction__privacy_regime", flat=True)
-        .first()
-    )
-    return str(regime or "")
+def owner_regime(person: Person) -> str:
+    """The law that governs a record is that of the organization that holds it. The holding
+    organization (with its jurisdiction) is read once and kept on ``person``, so the several
+    questions one request asks of it cost one query."""
+    owner = person._state.fields_cache.get("owner_organization")
+    if owner is None or "jurisdiction" not in owner._state.fields_cache:
+        owner = (
+            Organization.objects.select_related("jurisdiction")
+            .filter(pk=person.owner_organization_id)
+            .first()
+        )
+        if owner is None:
+            return ""
+        person.owner_organization = owner
+    jurisdiction = owner.jurisdiction
+    return str(jurisdiction.privacy_regime if jurisdiction else "")
 
 
 def _owner_regimes(persons: Iterable[Person]) -> dict[int, str]:
@@ -187,7 +191,7 @@ def evaluate_many(
         "role": actor.role,
         "purpose": purpose,
         "owner_organization_id": person.owner_organization_id,
-        "privacy_regime": _owner_regime(person),
+        "privacy_regime": owner_regime(person),
         "care_team_organization_ids": care_team,
         "consents": consents,
         "emergency_access": emergency is not None,
@@ -310,23 +314,32 @@ def disclosure_consent(
         str(c.id): c
         for c in ConsentDirective.objects.filter(person=person)
         .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=now))
+        # The signature image (up to megabytes) and the worker's words decide nothing here.
+        .defer("signature", "attestation")
         .prefetch_related("recipient_organizations")
         .order_by("-recorded_at")
     }
-    care_team = frozenset(
-        CareTeamMember.objects.filter(person=person, started_at__lte=now)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
-        .values_list("organization_id", flat=True)
-    )
     facts = consent_facts(directives.values(), at=now)
     police = recipient.sector == rules.POLICE_JUSTICE
     signed = {ConsentCapture.SIGNATURE.value, ConsentCapture.PAPER.value}
+    care_team: frozenset[int] | None = None
+
+    def in_care_team() -> bool:
+        # Read only when a consent names the care team: most name organizations or sectors.
+        nonlocal care_team
+        if care_team is None:
+            care_team = frozenset(
+                CareTeamMember.objects.filter(person=person, started_at__lte=now)
+                .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
+                .values_list("organization_id", flat=True)
+            )
+        return recipient.pk in care_team
 
     def names(consent: rules.ConsentFact) -> bool:
         return (
             consent.names_organization(recipient.pk)
             or recipient.sector in consent.sectors
-            or (consent.care_team and recipient.pk in care_team)
+            or (consent.care_team and in_care_team())
         )
 
     def specificity(consent: rules.ConsentFact) -> int:

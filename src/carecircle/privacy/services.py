@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from carecircle.partners.models import Organization, PrivacyRegime, Role, Sector
 from carecircle.partners.selectors import Actor
-from carecircle.privacy import rules
+from carecircle.privacy import policy, rules
 from carecircle.privacy.audit import audit_append
 from carecircle.privacy.models import (
     AuditAction,
@@ -268,15 +268,6 @@ def _capture_errors(
     return errors
 
 
-def _owner_regime(person: Person) -> str:
-    regime = (
-        Organization.objects.filter(pk=person.owner_organization_id)
-        .values_list("jurisdiction__privacy_regime", flat=True)
-        .first()
-    )
-    return str(regime or "")
-
-
 def person_create(*, actor: Actor) -> Person:
     with transaction.atomic():
         person = Person.objects.create(owner_organization=actor.organization)
@@ -339,7 +330,7 @@ def consent_record(
     is_part2 = (
         decision == ConsentDecision.PERMIT
         and DataClass.SUBSTANCE_USE in data_classes
-        and _owner_regime(person) == PrivacyRegime.US_PART2_HIPAA
+        and policy.owner_regime(person) == PrivacyRegime.US_PART2_HIPAA
     )
     errors.update(
         _capture_errors(

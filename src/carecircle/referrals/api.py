@@ -372,7 +372,10 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> Any:
         )
     except ValidationError as exc:
         return _errors(exc)
-    return _answer(201, _show(request, referral.pk))
+    # Answered from the referral as written (the policy asked and the read audited again),
+    # not read back from the database.
+    view = selectors.referral_view_of(actor=actor, referral=referral, purpose=_purpose(request))
+    return _answer(201, _out(view, side=view.side, part2=view.shows_part2_notice))
 
 
 def _split(values: list[str] | None) -> tuple[str, ...]:

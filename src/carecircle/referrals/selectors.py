@@ -24,7 +24,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -566,11 +566,15 @@ def _view(
     )
 
 
-def _with_relations(qs: QuerySet[Referral]) -> QuerySet[Referral]:
-    events = Prefetch(
+def _events_prefetch() -> Prefetch:
+    return Prefetch(
         "events",
         queryset=ReferralEvent.objects.select_related("organization", "actor").order_by("at", "pk"),
     )
+
+
+def _with_relations(qs: QuerySet[Referral]) -> QuerySet[Referral]:
+    events = _events_prefetch()
     return qs.select_related(
         "client__person__owner_organization",
         "requester",
@@ -590,6 +594,25 @@ def referral_get(*, actor: Actor, referral_id: UUID | str, purpose: str) -> Refe
         referral = _with_relations(Referral.objects.filter(pk=referral_id)).get()
     except (ValidationError, ValueError):
         raise Referral.DoesNotExist from None
+    return _read(actor, referral, purpose)
+
+
+def referral_view_of(*, actor: Actor, referral: Referral, purpose: str) -> ReferralView:
+    """The referral a service has just written and handed back, as this actor may see it:
+    what :func:`referral_get` answers (the policy asked, the read audited) without reading
+    the referral again; only its history is read."""
+    _require_role(actor)
+    prefetch_related_objects([referral], _events_prefetch())
+    if "requester" not in referral._state.fields_cache:
+        # The requester made the first event: their account came with the history.
+        for event in referral.events.all():
+            if event.actor_id == referral.requester_id and event.actor is not None:
+                referral.requester = event.actor
+                break
+    return _read(actor, referral, purpose)
+
+
+def _read(actor: Actor, referral: Referral, purpose: str) -> ReferralView:
     sides = _sides(actor, referral)
     person = referral.client.person
     if not sides:

@@ -248,7 +248,7 @@ def _members(organization_id: int, *, roles: Iterable[str] = ()) -> list[Any]:
 def _tell(
     *,
     referral_id: UUID,
-    organization_id: int,
+    organization: Organization,
     kind: str,
     users: Sequence[Any] | None = None,
     roles: Iterable[str] = (),
@@ -256,12 +256,11 @@ def _tell(
 ) -> None:
     """Notify people of one organization, and its partner systems, of a referral event. Runs
     after commit; says nothing but the kind and the link."""
-    recipients = list(users) if users is not None else _members(organization_id, roles=roles)
+    recipients = list(users) if users is not None else _members(organization.pk, roles=roles)
     if users is None and roles and not recipients:
         # An organization without anyone in that role still hears of it.
-        recipients = _members(organization_id)
+        recipients = _members(organization.pk)
     recipients = [u for u in recipients if u.pk != skip_user_id]
-    organization = Organization.objects.select_related("jurisdiction").get(pk=organization_id)
     link = referral_link(referral_id)
     notification_send(recipients=recipients, kind=kind, link=link, organization=organization)
     webhook_event_publish(
@@ -281,7 +280,7 @@ def _tell_requester(referral: Referral, *, kind: str, skip_user_id: int | None) 
     users = [referral.requester] if requester_active else None
     _tell(
         referral_id=referral.pk,
-        organization_id=referral.requester_organization_id,
+        organization=referral.requester_organization,
         kind=kind,
         users=users,
         skip_user_id=skip_user_id,
@@ -303,7 +302,7 @@ def _notify_other_side(
             partial(
                 _tell,
                 referral_id=referral.pk,
-                organization_id=referral.receiving_organization_id,
+                organization=referral.receiving_organization,
                 kind=kind,
                 skip_user_id=actor.user_id,
             )
@@ -453,15 +452,6 @@ def _sender_classes(referral: Referral) -> list[str]:
     return list(dict.fromkeys(classes))
 
 
-def _owner_regime(person: Person) -> str:
-    regime = (
-        Organization.objects.filter(pk=person.owner_organization_id)
-        .values_list("jurisdiction__privacy_regime", flat=True)
-        .first()
-    )
-    return str(regime or "")
-
-
 def _no_consent(organization: Organization) -> ValidationError:
     return ValidationError(
         {
@@ -511,7 +501,7 @@ def _refused_disclosures(
 def _signed_classes(person: Person, classes: Sequence[str]) -> frozenset[str]:
     """Classes whose consent must carry the person's signature: substance-use information
     held under 42 CFR Part 2 (42 CFR 2.31(a)(8)), as ``consent_record`` requires."""
-    if DataClass.SUBSTANCE_USE in classes and _owner_regime(person) == (
+    if DataClass.SUBSTANCE_USE in classes and policy.owner_regime(person) == (
         PrivacyRegime.US_PART2_HIPAA
     ):
         return frozenset({DataClass.SUBSTANCE_USE.value})
@@ -1479,7 +1469,7 @@ def _remind(referral: Referral, now: datetime) -> bool:
             partial(
                 _tell,
                 referral_id=referral.pk,
-                organization_id=referral.receiving_organization_id,
+                organization=referral.receiving_organization,
                 kind=NotificationKind.REFERRAL_OVERDUE,
             )
         )
@@ -1494,7 +1484,7 @@ def _escalate(referral: Referral, now: datetime) -> bool:
             partial(
                 _tell,
                 referral_id=referral.pk,
-                organization_id=referral.receiving_organization_id,
+                organization=referral.receiving_organization,
                 kind=NotificationKind.REFERRAL_ESCALATED,
                 roles=[Role.ORG_ADMIN],
             )
@@ -1597,7 +1587,7 @@ def _hold_for_consent(referral_id: UUID, now: datetime) -> bool:
             partial(
                 _tell,
                 referral_id=referral.pk,
-                organization_id=referral.receiving_organization_id,
+                organization=referral.receiving_organization,
                 kind=NotificationKind.CONSENT_CHANGED,
             )
         )
