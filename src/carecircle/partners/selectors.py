@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from carecircle.partners.models import Membership, Organization, Role
 
@@ -63,3 +63,19 @@ def membership_choose(
 
 def organization_list() -> QuerySet[Organization]:
     return Organization.objects.filter(is_active=True).select_related("jurisdiction", "parent")
+
+
+def coalition_list(*, jurisdiction_id: int) -> QuerySet[Organization]:
+    """A jurisdiction's coalitions: its active organizations that belong to no other and have
+    at least one active member organization in the same jurisdiction (``Organization.parent``).
+    A lone organization without a parent is not a coalition, however it is named."""
+    members = Organization.objects.filter(
+        parent=OuterRef("pk"), is_active=True, jurisdiction_id=jurisdiction_id
+    )
+    return (
+        Organization.objects.filter(
+            jurisdiction_id=jurisdiction_id, parent__isnull=True, is_active=True
+        )
+        .filter(Exists(members))
+        .order_by("name")
+    )

@@ -14,6 +14,13 @@ from zoneinfo import ZoneInfo
 
 WORKDAY_STARTS = time(9, 0)
 
+#: The most a jurisdiction may set (its coordinators' page and the service refuse more): a
+#: month on the clock, six weeks of business days, a week before escalating. Longer would leave
+#: a person waiting with no one reminded, and a far-off date can overflow the calendar.
+MAX_HOURS = 720
+MAX_BUSINESS_DAYS = 30
+MAX_ESCALATE_AFTER_HOURS = 168
+
 
 @dataclass(frozen=True)
 class DeadlineRule:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from carecircle.directory.models import Service
 from carecircle.partners.models import Organization
 from carecircle.privacy.models import DataClass
+from carecircle.referrals import deadlines
 from carecircle.referrals.models import STATUS_LABELS, URGENCY_CHOICES
 from carecircle.referrals.selectors import MAX_PAGE
 from carecircle.referrals.states import REASON_REQUIRED, Enrollment, Status
@@ -295,3 +296,138 @@ class ReferralCreateForm(forms.Form):
         elif organization is None and "service" not in self.errors:
             self.add_error("service", _("Choose a service, or an organization to refer to."))
         return cleaned
+
+
+#: How a deadline is counted: the form's choice, the kernel's field.
+HOURS = "hours"
+BUSINESS_DAYS = "business_days"
+
+
+def _number_field(label: Any, limit: int | None = None) -> forms.IntegerField:
+    attrs: dict[str, Any] = {"min": 1, "inputmode": "numeric"}
+    if limit is not None:
+        attrs["max"] = limit
+    # Ranges are checked in clean(), so that the message names the unit and the limit.
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        widget=forms.NumberInput(attrs),
+        error_messages={"invalid": _("Enter a whole number, such as 4.")},
+    )
+
+
+class DeadlineForm(forms.Form):
+    """One urgency's response deadline, on the jurisdiction's deadlines page (one form per
+    urgency, prefixed with it). "Use the default" is offered where the jurisdiction has its
+    own deadline: ticked, that deadline is removed and the default applies again."""
+
+    use_default = forms.BooleanField(label=_("Use the default instead"), required=False)
+    unit = forms.ChoiceField(
+        label=_("Count the deadline in"),
+        choices=[(HOURS, _("hours on the clock")), (BUSINESS_DAYS, _("business days"))],
+        widget=forms.RadioSelect,
+        required=False,
+        # Not the value sent back in the message: it may be anything, NUL characters included.
+        error_messages={"invalid_choice": _("Choose hours on the clock or business days.")},
+    )
+    amount = _number_field(_("Answer within (number of hours or business days)"))
+    escalate_after_hours = _number_field(
+        _("Escalate this many hours after the deadline"), deadlines.MAX_ESCALATE_AFTER_HOURS
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        urgency: str,
+        label: str,
+        own: bool,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("prefix", urgency)
+        super().__init__(*args, **kwargs)
+        self.urgency = urgency
+        self.label = label
+        self.own = own
+        if own:
+            widget = self.fields["use_default"].widget
+            widget.attrs["aria-describedby"] = f"{self['use_default'].auto_id}_help"
+        else:
+            # Nothing to go back from: changing the numbers sets the jurisdiction's own.
+            del self.fields["use_default"]
+
+    def clean_unit(self) -> str:
+        getlist = getattr(self.data, "getlist", None)
+        if getlist is not None and len(getlist(self.add_prefix("unit"))) > 1:
+            raise forms.ValidationError(
+                _("Choose hours on the clock or business days, not both."), code="both"
+            )
+        return str(self.cleaned_data.get("unit") or "")
+
+    def _in_range(self, name: str, value: int | None, limit: int, message: Any) -> None:
+        if name in self.errors:
+            return
+        if value is None or not 1 <= value <= limit:
+            self.add_error(name, message % {"max": limit})
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("use_default"):
+            # The default replaces whatever else this row says: nothing of it is kept.
+            for name in ("unit", "amount", "escalate_after_hours"):
+                self.errors.pop(name, None)
+            cleaned["rule"] = None
+            return cleaned
+        unit = cleaned.get("unit")
+        if "unit" not in self.errors and not unit:
+            self.add_error("unit", _("Choose hours on the clock or business days."))
+        amount: int | None = cleaned.get("amount")
+        escalate: int | None = cleaned.get("escalate_after_hours")
+        if unit == BUSINESS_DAYS:
+            self._in_range(
+                "amount",
+                amount,
+                deadlines.MAX_BUSINESS_DAYS,
+                _("Give the deadline as a whole number of business days from 1 to %(max)d."),
+            )
+        elif unit == HOURS:
+            self._in_range(
+                "amount",
+                amount,
+                deadlines.MAX_HOURS,
+                _("Give the deadline as a whole number of hours from 1 to %(max)d."),
+            )
+        self._in_range(
+            "escalate_after_hours",
+            escalate,
+            deadlines.MAX_ESCALATE_AFTER_HOURS,
+            _("Give the escalation as a whole number of hours from 1 to %(max)d."),
+        )
+        if self.errors:
+            return cleaned
+        assert escalate is not None  # _in_range refused a missing one
+        try:
+            # The kernel decides what a rule is (the service checks it again).
+            cleaned["rule"] = deadlines.DeadlineRule(
+                hours=amount if unit == HOURS else None,
+                business_days=amount if unit == BUSINESS_DAYS else None,
+                escalate_after_hours=escalate,
+            )
+        except (TypeError, ValueError):
+            self.add_error(None, _("This deadline cannot be used."))
+        return cleaned
+
+    @property
+    def rule(self) -> deadlines.DeadlineRule | None:
+        """The rule to save (None: back to the default), once the form is valid."""
+        rule: deadlines.DeadlineRule | None = self.cleaned_data["rule"]
+        return rule
+
+
+def deadline_initial(rule: deadlines.DeadlineRule) -> dict[str, Any]:
+    """A rule as a deadline form's initial values."""
+    amount: int | None
+    if rule.hours is not None:
+        unit, amount = HOURS, rule.hours
+    else:
+        unit, amount = BUSINESS_DAYS, rule.business_days
+    return {"unit": unit, "amount": amount, "escalate_after_hours": rule.escalate_after_hours}

@@ -29,19 +29,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.clients.models import Client
-from carecircle.partners.models import Organization
-from carecircle.partners.selectors import Actor
+from carecircle.partners.models import Jurisdiction, Organization, Role
+from carecircle.partners.selectors import Actor, coalition_list
 from carecircle.privacy import policy
 from carecircle.privacy.audit import audit_append_many, decision_entry
 from carecircle.privacy.models import REASON_TEXT, AuditAction, DataClass
 from carecircle.privacy.rules import ROLE_CLASSES, Basis, Decision, implied_class
 from carecircle.privacy.selectors import people_read, person_read
+from carecircle.referrals.deadlines import DEFAULT_RULES, DeadlineRule
 from carecircle.referrals.models import (
     ENROLLMENT_LABELS,
     STATUS_LABELS,
     URGENCY_LABELS,
     Referral,
     ReferralEvent,
+    ResponseDeadline,
     status_among,
 )
 from carecircle.referrals.states import (
@@ -716,3 +718,64 @@ def referral_history(*, actor: Actor, client: Client, purpose: str) -> list[Refe
         ],
     )
     return [_view(actor, r, decisions, list(r.events.all())) for r in shown]
+
+
+# --- Response deadlines -------------------------------------------------------------------------
+# A jurisdiction's rules, not anyone's data: these reads ask no policy and leave no audit row.
+
+#: Roles that may change their jurisdiction's response deadlines, acting for its coalition.
+DEADLINE_MANAGER_ROLES = frozenset({Role.COORDINATOR.value, Role.ORG_ADMIN.value})
+
+
+def response_deadlines_may_manage(*, actor: Actor, jurisdiction: Jurisdiction) -> bool:
+    """May ``actor`` change ``jurisdiction``'s response deadlines? Only a coordinator or an
+    organization admin acting for a coalition of that jurisdiction
+    (:func:`carecircle.partners.selectors.coalition_list`): the deadlines bind every partner
+    there, so the body they answer to sets them. Everyone else only reads them."""
+    organization = actor.organization
+    if actor.role not in DEADLINE_MANAGER_ROLES or organization.jurisdiction_id != jurisdiction.pk:
+        return False
+    return coalition_list(jurisdiction_id=jurisdiction.pk).filter(pk=organization.pk).exists()
+
+
+@dataclass(frozen=True)
+class DeadlineSetting:
+    """One urgency's deadline as it applies in a jurisdiction: its own, or the default."""
+
+    urgency: str
+    label: str
+    rule: DeadlineRule
+    own: bool
+
+
+def _own_rule(row: ResponseDeadline | None) -> DeadlineRule | None:
+    if row is None:
+        return None
+    try:
+        return DeadlineRule(
+            hours=row.hours,
+            business_days=row.business_days,
+            escalate_after_hours=row.escalate_after_hours,
+        )
+    except (TypeError, ValueError):
+        # A row the kernel refuses (written by hand) costs the default, as when sending.
+        return None
+
+
+def response_deadline_list(*, jurisdiction: Jurisdiction) -> list[DeadlineSetting]:
+    """Each urgency's deadline in ``jurisdiction``, most urgent first: one query."""
+    rows = {
+        row.urgency: row for row in ResponseDeadline.objects.filter(jurisdiction_id=jurisdiction.pk)
+    }
+    settings = []
+    for urgency in sorted(URGENCY_RANK, key=URGENCY_RANK.__getitem__):
+        own = _own_rule(rows.get(urgency))
+        settings.append(
+            DeadlineSetting(
+                urgency=urgency,
+                label=str(URGENCY_LABELS[urgency]),
+                rule=own or DEFAULT_RULES[urgency],
+                own=own is not None,
+            )
+        )
+    return settings

@@ -26,7 +26,7 @@ tells both sides, once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -58,7 +58,7 @@ from carecircle.privacy.models import (
     Purpose,
 )
 from carecircle.privacy.rules import ROLE_CLASSES, Basis, Decision, implied_class
-from carecircle.referrals import deadlines
+from carecircle.referrals import deadlines, selectors
 from carecircle.referrals.models import (
     STATUS_LABELS,
     Referral,
@@ -222,6 +222,144 @@ def deadline_rules() -> dict[tuple[int, str], deadlines.DeadlineRule]:
         if rule is not None:
             rules[(row.jurisdiction_id, row.urgency)] = rule
     return rules
+
+
+#: Each number of a deadline rule, and the most it may be.
+_DEADLINE_LIMITS: tuple[tuple[str, int], ...] = (
+    ("hours", deadlines.MAX_HOURS),
+    ("business_days", deadlines.MAX_BUSINESS_DAYS),
+    ("escalate_after_hours", deadlines.MAX_ESCALATE_AFTER_HOURS),
+)
+
+
+def _deadline_limit_message(name: str, limit: int) -> str:
+    if name == "hours":
+        message = _("Give the deadline as a whole number of hours from 1 to %(max)d.")
+    elif name == "business_days":
+        message = _("Give the deadline as a whole number of business days from 1 to %(max)d.")
+    else:
+        message = _("Give the escalation as a whole number of hours from 1 to %(max)d.")
+    return message % {"max": limit}
+
+
+def _checked_deadline(urgency: str, rule: object) -> deadlines.DeadlineRule:
+    """``rule`` checked against the limits and built again by the kernel (whatever the caller
+    passed); a ValidationError keyed ``"<urgency>.<field>"`` says what is wrong."""
+    values: dict[str, Any] = {name: getattr(rule, name, None) for name, _limit in _DEADLINE_LIMITS}
+    errors: dict[str, str] = {}
+    if (values["hours"] is None) == (values["business_days"] is None):
+        errors[urgency] = _("Give the deadline either in hours on the clock or in business days.")
+    for name, limit in _DEADLINE_LIMITS:
+        value = values[name]
+        if value is None and name != "escalate_after_hours":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+            errors[f"{urgency}.{name}"] = _deadline_limit_message(name, limit)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        # The kernel has the last word on what a rule is.
+        return deadlines.DeadlineRule(**values)
+    except (TypeError, ValueError) as error:
+        raise ValidationError({urgency: _("This deadline cannot be used.")}) from error
+
+
+def _deadline_summary(changes: Mapping[str, deadlines.DeadlineRule | None]) -> str:
+    words = []
+    for urgency, rule in changes.items():
+        if rule is None:
+            words.append(f"{urgency}=default")
+        elif rule.hours is not None:
+            words.append(f"{urgency}={rule.hours}h,escalate+{rule.escalate_after_hours}h")
+        else:
+            words.append(f"{urgency}={rule.business_days}bd,escalate+{rule.escalate_after_hours}h")
+    return " ".join(words)
+
+
+def response_deadlines_set(
+    *,
+    actor: Actor,
+    jurisdiction: Jurisdiction,
+    rules: Mapping[str, deadlines.DeadlineRule | None],
+) -> list[str]:
+    """Set ``jurisdiction``'s own response deadlines: for each urgency in ``rules`` its rule,
+    or None to go back to the default (its own row is deleted). Urgencies left out keep what
+    they have. All or nothing: one bad rule and nothing is written.
+
+    Only a coordinator or an organization admin acting for a coalition of the jurisdiction may
+    (:func:`carecircle.referrals.selectors.response_deadlines_may_manage`). A new deadline
+    applies to referrals sent from then on: those already sent keep the due time they were
+    sent with. The escalation delay is read when the follow-up worker runs, so a new one
+    applies to referrals still waiting too.
+
+    Returns the urgencies that changed. Deadlines are no one's personal information, and the
+    privacy audit trail records reads and writes of person-level data: the change is logged
+    instead (who, for which organization, which jurisdiction, what), once committed.
+    """
+    with transaction.atomic():
+        # Locked, so that two people saving at once are applied one after the other.
+        locked = Jurisdiction.objects.select_for_update().filter(pk=jurisdiction.pk).first()
+        if locked is None or not selectors.response_deadlines_may_manage(
+            actor=actor, jurisdiction=locked
+        ):
+            raise PermissionDenied(
+                _(
+                    "Only coordinators and organization admins of the jurisdiction's coalition "
+                    "may change its response deadlines."
+                )
+            )
+        known = {urgency.value for urgency in Urgency}
+        errors: dict[str, list[str]] = {}
+        checked: dict[str, deadlines.DeadlineRule | None] = {}
+        for urgency, rule in rules.items():
+            if urgency not in known:
+                errors["urgency"] = [_("Choose one of the urgencies listed.")]
+            elif rule is None:
+                checked[urgency] = None
+            else:
+                try:
+                    checked[urgency] = _checked_deadline(urgency, rule)
+                except ValidationError as error:
+                    errors.update(error.message_dict)
+        if errors:
+            raise ValidationError(errors)
+        rows = {
+            row.urgency: row for row in ResponseDeadline.objects.filter(jurisdiction_id=locked.pk)
+        }
+        changes: dict[str, deadlines.DeadlineRule | None] = {}
+        for urgency, rule in checked.items():
+            row = rows.get(urgency)
+            if rule is None:
+                if row is not None:
+                    row.delete()
+                    changes[urgency] = None
+                continue
+            values = {
+                "hours": rule.hours,
+                "business_days": rule.business_days,
+                "escalate_after_hours": rule.escalate_after_hours,
+            }
+            if row is None:
+                ResponseDeadline.objects.create(jurisdiction=locked, urgency=urgency, **values)
+            elif any(getattr(row, name) != value for name, value in values.items()):
+                ResponseDeadline.objects.filter(pk=row.pk).update(**values)
+            else:
+                continue
+            changes[urgency] = rule
+        if changes:
+            _after_commit(
+                partial(
+                    logger.info,
+                    "response deadlines of jurisdiction %s changed by user %s acting for "
+                    "organization %s as %s: %s",
+                    locked.pk,
+                    actor.user_id,
+                    actor.organization.pk,
+                    actor.role,
+                    _deadline_summary(changes),
+                )
+            )
+    return list(changes)
 
 
 def _due_at(organization: Organization, urgency: str, sent: datetime) -> datetime:

@@ -26,21 +26,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecircle.clients.models import Client
 from carecircle.directory.models import Service, ServiceCapacity
 from carecircle.partners.models import Organization
-from carecircle.partners.selectors import Actor
+from carecircle.partners.selectors import Actor, coalition_list
 from carecircle.privacy.models import REASON_TEXT, DataClass
 from carecircle.privacy.rules import ALL_CLASSES, ROLE_CLASSES
 from carecircle.privacy.selectors import person_read
 from carecircle.referrals import selectors, services
+from carecircle.referrals.deadlines import DEFAULT_RULES, WORKDAY_STARTS, DeadlineRule
 from carecircle.referrals.forms import (
     BULK_ACTIONS,
     MOVE_LABELS,
     AppointmentForm,
     BulkActionForm,
+    DeadlineForm,
     InboxFilterForm,
     OutcomeForm,
     ReferralCreateForm,
     ReopenForm,
     TransitionForm,
+    deadline_initial,
 )
 from carecircle.referrals.models import STATUS_LABELS, Referral
 from carecircle.referrals.states import Status
@@ -151,6 +154,8 @@ def _inbox_lines(
     rows: list[selectors.InboxRow], *, box: str, zone: ZoneInfo, now: datetime
 ) -> list[_InboxLine]:
     incoming = box == "incoming"
+    # Translated once, and outside an f-string, where makemessages finds it.
+    referral_word = _("referral")
     # Every row links to its page: reverse once, then put each id in its place.
     placeholder = uuid.UUID(int=0)
     pattern = reverse("referrals:detail", args=[placeholder])
@@ -162,7 +167,7 @@ def _inbox_lines(
             name = pick = row.client_name
         else:
             name = _("Name withheld")
-            pick = f"{_('referral')} {pk[:8]}"
+            pick = f"{referral_word} {pk[:8]}"
         if row.service_name is None:
             service = _("Service withheld")
         else:
@@ -800,4 +805,149 @@ def create(request: HttpRequest) -> HttpResponse:
             "zone": _zone(actor),
         },
         status=400 if form.errors else 200,
+    )
+
+
+# --- the jurisdiction's response deadlines ------------------------------------------------------
+
+
+def deadline_words(rule: DeadlineRule) -> str:
+    """A deadline in plain words: "4 hours", "3 business days (Monday to Friday, from 9:00)"."""
+    if rule.hours is not None:
+        return ngettext("%(count)d hour", "%(count)d hours", rule.hours) % {"count": rule.hours}
+    days = rule.business_days or 0
+    return ngettext(
+        "%(count)d business day (Monday to Friday, from %(start)s)",
+        "%(count)d business days (Monday to Friday, from %(start)s)",
+        days,
+    ) % {"count": days, "start": f"{WORKDAY_STARTS.hour}:{WORKDAY_STARTS.minute:02d}"}
+
+
+def escalation_words(rule: DeadlineRule) -> str:
+    hours = rule.escalate_after_hours
+    return ngettext(
+        "%(count)d hour after the deadline",
+        "%(count)d hours after the deadline",
+        hours,
+    ) % {"count": hours}
+
+
+#: Where each of the service's rule fields is on a deadline form.
+DEADLINE_FIELDS = {
+    "hours": "amount",
+    "business_days": "amount",
+    "escalate_after_hours": "escalate_after_hours",
+}
+
+
+def _deadline_errors(exc: ValidationError, forms_by_urgency: dict[str, DeadlineForm]) -> list[str]:
+    """The service's refusal onto the forms (its keys are ``"<urgency>.<field>"``); what belongs
+    to no row comes back for the top of the page."""
+    left: list[str] = []
+    for key, messages_ in _error_dict(exc).items():
+        urgency, _dot, name = (key or "").partition(".")
+        form = forms_by_urgency.get(urgency)
+        if form is None:
+            left.extend(messages_)
+        else:
+            form.add_error(DEADLINE_FIELDS.get(name), messages_)
+    return left
+
+
+def _error_summary(forms_: list[DeadlineForm]) -> list[dict[str, str]]:
+    """Every mistake on the page, each naming its urgency and field, linked to the field."""
+    summary: list[dict[str, str]] = []
+    for form in forms_:
+        for name, errors in form.errors.items():
+            if name in form.fields:
+                where = f"{form.label}: {form.fields[name].label}"
+                anchor = form[name].auto_id
+            else:
+                where, anchor = str(form.label), f"deadline-{form.urgency}"
+            summary.extend({"where": where, "message": str(e), "anchor": anchor} for e in errors)
+    return summary
+
+
+@role_required()
+@require_http_methods(["GET", "POST"])
+def response_deadlines(request: HttpRequest) -> HttpResponse:
+    """The acting organization's jurisdiction's response deadlines, by urgency. Every member
+    reads them (they hold no person-level data); coordinators and organization admins of the
+    jurisdiction's coalition change them (``selectors.response_deadlines_may_manage``)."""
+    actor = actor_of(request)
+    jurisdiction = actor.organization.jurisdiction
+    may_manage = selectors.response_deadlines_may_manage(actor=actor, jurisdiction=jurisdiction)
+    if request.method == "POST" and not may_manage:
+        raise PermissionDenied(
+            _(
+                "Only coordinators and organization admins of the jurisdiction's coalition "
+                "may change its response deadlines."
+            )
+        )
+    current = selectors.response_deadline_list(jurisdiction=jurisdiction)
+    data = request.POST if request.method == "POST" else None
+    forms_by_urgency: dict[str, DeadlineForm] = {}
+    if may_manage:
+        forms_by_urgency = {
+            s.urgency: DeadlineForm(
+                data,
+                urgency=s.urgency,
+                label=s.label,
+                own=s.own,
+                initial=deadline_initial(s.rule),
+            )
+            for s in current
+        }
+    forms_ = list(forms_by_urgency.values())
+    page_errors: list[str] = []
+    if data is not None:
+        # Every form is checked (not only up to the first bad one), so every mistake is shown.
+        valid = [form.is_valid() for form in forms_]
+        if all(valid):
+            try:
+                changed = services.response_deadlines_set(
+                    actor=actor,
+                    jurisdiction=jurisdiction,
+                    rules={f.urgency: f.rule for f in forms_ if f.has_changed()},
+                )
+            except ValidationError as exc:
+                page_errors = _deadline_errors(exc, forms_by_urgency)
+            else:
+                if changed:
+                    messages.success(
+                        request,
+                        _("Response deadlines saved. They apply to referrals sent from now on."),
+                    )
+                else:
+                    messages.info(request, _("Nothing was changed."))
+                return redirect("referrals:deadlines")
+    coalitions = list(
+        coalition_list(jurisdiction_id=jurisdiction.pk).values_list("name", flat=True)
+    )
+    rows = [
+        {
+            "urgency": s.urgency,
+            "label": s.label,
+            "deadline": deadline_words(s.rule),
+            "escalation": escalation_words(s.rule),
+            "own": s.own,
+            "default_deadline": deadline_words(DEFAULT_RULES[s.urgency]),
+            "default_escalation": escalation_words(DEFAULT_RULES[s.urgency]),
+            "form": forms_by_urgency.get(s.urgency),
+        }
+        for s in current
+    ]
+    summary = _error_summary(forms_)
+    return render(
+        request,
+        "referrals/deadlines.html",
+        {
+            "jurisdiction": jurisdiction,
+            "rows": rows,
+            "may_manage": may_manage,
+            "coalitions": ", ".join(coalitions),
+            "page_errors": page_errors,
+            "error_summary": summary,
+        },
+        status=400 if page_errors or summary else 200,
     )
