@@ -470,3 +470,42 @@ def test_a_referral_held_before_anyone_accepted_it_waits_to_be_accepted_again(
     assert accepted.was_accepted
     assert accepted.responded_at == TUESDAY + dt.timedelta(hours=3)
     assert Referral.objects.get(pk=referral.pk).consent_lapsed_at is None
+
+
+@pytest.fixture
+def queued_huey() -> Iterator[Any]:
+    """huey as in production: tasks wait in the queue for the worker instead of running."""
+    HUEY.immediate = False
+    HUEY.storage.flush_all()
+    try:
+        yield HUEY
+    finally:
+        HUEY.storage.flush_all()
+        HUEY.immediate = True
+
+
+def test_sending_queues_the_clinics_notifications_for_the_worker(
+    loop: Loop, queued_huey: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    before = Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = loop.refer()
+    # Nothing told yet: one task waits, naming the referral and the side, no one's details.
+    assert Notification.objects.count() == before
+    pending = queued_huey.pending()
+    assert [task.name for task in pending] == ["notify_referral"]
+    assert pending[0].args == (
+        str(referral.pk),
+        "receiver",
+        NotificationKind.REFERRAL_RECEIVED,
+        [],
+        loop.town.users["alice"].pk,
+    )
+    # The worker runs it: the clinic's people hear of it, alice (who sent it) does not. (Run
+    # without the worker's closing of database connections, which would end the test's.)
+    task = queued_huey.dequeue()
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.notify_referral.call_local(*task.args)
+    assert kinds_of("carlos", loop.town) == [NotificationKind.REFERRAL_RECEIVED]
+    assert kinds_of("alice", loop.town) == []
+    assert not queued_huey.pending()

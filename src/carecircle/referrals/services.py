@@ -430,23 +430,79 @@ def _after_commit(func: Callable[[], None]) -> None:
     transaction.on_commit(func, robust=True)
 
 
+def referral_notify(
+    *,
+    referral_id: UUID | str,
+    side: str,
+    kind: str,
+    roles: Sequence[str] = (),
+    skip_user_id: int | None = None,
+) -> None:
+    """Tell one side of a referral that something happened to it: the receiving
+    organization's people who work with referrals (those in ``roles`` when given), or the
+    person who made it. In-app notifications and the organization's webhooks; the worker runs
+    this once the change has committed. Says nothing but the kind and the link."""
+    referral = (
+        Referral.objects.select_related(
+            "requester", "requester_organization", "receiving_organization"
+        )
+        .filter(pk=referral_id)
+        .first()
+    )
+    if referral is None:
+        return  # written and gone again (entered in error and purged): nothing to tell
+    if side == Side.RECEIVER:
+        _tell(
+            referral_id=referral.pk,
+            organization=referral.receiving_organization,
+            kind=kind,
+            roles=roles,
+            skip_user_id=skip_user_id,
+        )
+    else:
+        _tell_requester(referral, kind=kind, skip_user_id=skip_user_id)
+
+
+def _notify_later(
+    referral: Referral,
+    *,
+    side: Side,
+    kind: str,
+    roles: Sequence[str] = (),
+    skip_user_id: int | None = None,
+) -> None:
+    """Once the change commits, queue :func:`referral_notify` for the worker: telling a whole
+    organization (its members, their inboxes, its partner systems) is no part of the answer
+    the person who made the change waits for."""
+    _after_commit(
+        partial(
+            _enqueue_notify,
+            str(referral.pk),
+            side.value,
+            str(kind),
+            [str(role) for role in roles],
+            skip_user_id,
+        )
+    )
+
+
+def _enqueue_notify(
+    referral_id: str, side: str, kind: str, roles: list[str], skip_user_id: int | None
+) -> None:
+    from carecircle.referrals import tasks  # tasks call services
+
+    tasks.notify_referral(referral_id, side, kind, roles, skip_user_id)
+
+
 def _notify_other_side(
     referral: Referral, *, acting: Side, was_draft: bool, actor: Actor, kind: str
 ) -> None:
     if acting == Side.REQUESTER:
         if was_draft and kind != NotificationKind.REFERRAL_RECEIVED:
             return  # the receiving organization never saw the draft
-        _after_commit(
-            partial(
-                _tell,
-                referral_id=referral.pk,
-                organization=referral.receiving_organization,
-                kind=kind,
-                skip_user_id=actor.user_id,
-            )
-        )
+        _notify_later(referral, side=Side.RECEIVER, kind=kind, skip_user_id=actor.user_id)
     else:
-        _after_commit(partial(_tell_requester, referral, kind=kind, skip_user_id=actor.user_id))
+        _notify_later(referral, side=Side.REQUESTER, kind=kind, skip_user_id=actor.user_id)
 
 
 # --- Audit ------------------------------------------------------------------------------------
@@ -1603,14 +1659,7 @@ def _remind(referral: Referral, now: datetime) -> bool:
     with transaction.atomic():
         if not _follow_up_step(referral, now, stamp="reminded_at", event_kind=EVENT_REMINDED):
             return False
-        _after_commit(
-            partial(
-                _tell,
-                referral_id=referral.pk,
-                organization=referral.receiving_organization,
-                kind=NotificationKind.REFERRAL_OVERDUE,
-            )
-        )
+        _notify_later(referral, side=Side.RECEIVER, kind=NotificationKind.REFERRAL_OVERDUE)
     return True
 
 
@@ -1618,21 +1667,14 @@ def _escalate(referral: Referral, now: datetime) -> bool:
     with transaction.atomic():
         if not _follow_up_step(referral, now, stamp="escalated_at", event_kind=EVENT_ESCALATED):
             return False
-        _after_commit(
-            partial(
-                _tell,
-                referral_id=referral.pk,
-                organization=referral.receiving_organization,
-                kind=NotificationKind.REFERRAL_ESCALATED,
-                roles=[Role.ORG_ADMIN],
-            )
+        _notify_later(
+            referral,
+            side=Side.RECEIVER,
+            kind=NotificationKind.REFERRAL_ESCALATED,
+            roles=[Role.ORG_ADMIN],
         )
         # The requester sees it: the event is on the referral, and they are told.
-        _after_commit(
-            partial(
-                _tell_requester, referral, kind=NotificationKind.REFERRAL_UPDATED, skip_user_id=None
-            )
-        )
+        _notify_later(referral, side=Side.REQUESTER, kind=NotificationKind.REFERRAL_UPDATED)
     return True
 
 
@@ -1721,22 +1763,8 @@ def _hold_for_consent(referral_id: UUID, now: datetime) -> bool:
             setattr(referral, name, value)
         _system_audit(referral)
         # Both sides hear that a consent changed; the notification says nothing more.
-        _after_commit(
-            partial(
-                _tell,
-                referral_id=referral.pk,
-                organization=referral.receiving_organization,
-                kind=NotificationKind.CONSENT_CHANGED,
-            )
-        )
-        _after_commit(
-            partial(
-                _tell_requester,
-                referral,
-                kind=NotificationKind.CONSENT_CHANGED,
-                skip_user_id=None,
-            )
-        )
+        _notify_later(referral, side=Side.RECEIVER, kind=NotificationKind.CONSENT_CHANGED)
+        _notify_later(referral, side=Side.REQUESTER, kind=NotificationKind.CONSENT_CHANGED)
     return True
 
 

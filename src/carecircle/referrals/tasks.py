@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from carecircle.referrals import services
 
@@ -26,3 +26,14 @@ def follow_up_referrals() -> dict[str, int]:
         counts["escalated"],
     )
     return counts
+
+
+@db_task()
+def notify_referral(
+    referral_id: str, side: str, kind: str, roles: list[str], skip_user_id: int | None
+) -> None:
+    """Tell one side of a referral of a change (queued once the change commits). Not retried:
+    a failure after some notifications went out would send them twice; it is logged."""
+    services.referral_notify(
+        referral_id=referral_id, side=side, kind=kind, roles=roles, skip_user_id=skip_user_id
+    )
