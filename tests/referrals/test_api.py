@@ -100,6 +100,23 @@ def test_alice_creates_a_referral_by_token(loop: Loop) -> None:
     assert all(reads.values_list("permitted", flat=True))
 
 
+def test_the_create_answer_is_what_a_get_answers(loop: Loop) -> None:
+    # Answered from the referral as written, it must read exactly as the stored one does.
+    api = Api(loop.town, "alice", "treatment")
+    body = create_body(loop, appointment_at="2030-01-15T10:30:00-06:00", transport="bus pass")
+    created = api.post("/", body)
+    assert created.status_code == 201, created.content
+    fetched = api.get(f"/{created.json()['id']}")
+    assert fetched.status_code == 200
+    assert created.json() == fetched.json()
+    reads = AuditEvent.objects.filter(action=AuditAction.READ, object_id=created.json()["id"])
+    # The same audited read twice: once for the answer to the create, once for the GET.
+    classes = list(reads.order_by("seq").values_list("data_class", flat=True))
+    half = len(classes) // 2
+    assert half
+    assert classes[:half] == classes[half:]
+
+
 def test_create_names_missing_and_wrong_fields(loop: Loop) -> None:
     api = Api(loop.town, "alice", "treatment")
     response = api.post("/", {})

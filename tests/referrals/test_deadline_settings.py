@@ -66,11 +66,13 @@ def browser(town: Riverbend, username: str) -> HttpClient:
 
 
 def form_data(changes: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The form as shown with the defaults, with ``changes`` made."""
+    """The form as shown with the defaults (with the values shown sent back hidden, as the
+    page does), with ``changes`` made."""
     data: dict[str, Any] = {}
     for urgency, rule in DEFAULT_RULES.items():
         for name, value in deadline_initial(rule).items():
             data[f"{urgency}-{name}"] = str(value)
+            data[f"initial-{urgency}-{name}"] = str(value)
     return data | (changes or {})
 
 
@@ -304,6 +306,21 @@ def test_saving_the_form_unchanged_writes_nothing(town: Riverbend) -> None:
     response = browser(town, "cora").post(URL, form_data(), follow=True)
     assert "Nothing was changed." in response.content.decode()
     assert own_rows(town) == {}
+
+
+def test_a_page_opened_before_someone_elses_change_does_not_undo_it(town: Riverbend) -> None:
+    # cora opened the page with the defaults; meanwhile the admin set urgent to two hours.
+    assert browser(town, "admin").post(URL, form_data(TWO_HOURS)).status_code == 302
+    # cora changes routine only, on the page she opened before: urgent stays as the admin set it.
+    changes = {"routine-unit": "business_days", "routine-amount": "5"}
+    assert browser(town, "cora").post(URL, form_data(changes)).status_code == 302
+    assert own_rows(town) == {"urgent": (2, None, 3), "routine": (None, 5, 24)}
+
+
+def test_the_page_sends_back_the_values_it_showed(town: Riverbend) -> None:
+    body = browser(town, "cora").get(URL).content.decode()
+    for name in ("unit", "amount", "escalate_after_hours"):
+        assert f'name="initial-urgent-{name}"' in body
 
 
 def test_use_the_default_removes_the_jurisdictions_own_deadline(town: Riverbend) -> None:

@@ -98,6 +98,26 @@ def test_escalation_is_at_least_an_hour_after() -> None:
         DeadlineRule(hours=4, escalate_after_hours=0)
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"hours": 721},
+        {"business_days": 31},
+        {"hours": 4, "escalate_after_hours": 169},
+        {"hours": 10**9},
+    ],
+)
+def test_a_rule_past_the_limits_is_no_rule(values: dict[str, int]) -> None:
+    # A row written in the admin with a huge number must not overflow the calendar.
+    with pytest.raises(ValueError, match="at most"):
+        DeadlineRule(**values)
+
+
+def test_the_limits_themselves_are_rules() -> None:
+    DeadlineRule(hours=720, escalate_after_hours=168)
+    DeadlineRule(business_days=30)
+
+
 def test_a_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         due_at(dt.datetime(2026, 1, 1), DeadlineRule(hours=1), CHICAGO)  # noqa: DTZ001

@@ -215,6 +215,23 @@ def test_an_unusable_deadline_row_costs_only_its_own_rule(
     )
 
 
+def test_a_huge_deadline_written_in_the_admin_costs_the_default_not_every_send(
+    loop: Loop,
+) -> None:
+    # The database takes it (at least one hour); the calendar could not hold it.
+    ResponseDeadline.objects.create(
+        jurisdiction=loop.town.jurisdiction, urgency="urgent", hours=10**9
+    )
+    referral = loop.refer()  # urgent
+    assert referral.requested_at is not None
+    assert referral.due_at is not None
+    assert referral.due_at - referral.requested_at == timezone.timedelta(hours=4)
+    Referral.objects.filter(pk=referral.pk).update(
+        due_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    assert services.referrals_follow_up()["reminded"] == 1
+
+
 def test_the_worker_still_follows_up_when_a_deadline_row_is_unusable(
     loop: Loop, monkeypatch: pytest.MonkeyPatch
 ) -> None:

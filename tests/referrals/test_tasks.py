@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from huey.contrib.djhuey import HUEY
+from huey.storage import MemoryStorage
 
 from carecircle.notifications.models import Notification, NotificationKind
 from carecircle.partners.models import Jurisdiction, Role
@@ -474,14 +475,20 @@ def test_a_referral_held_before_anyone_accepted_it_waits_to_be_accepted_again(
 
 @pytest.fixture
 def queued_huey() -> Iterator[Any]:
-    """huey as in production: tasks wait in the queue for the worker instead of running."""
+    """huey as in production: tasks wait in the queue for the worker instead of running. The
+    queue stays the in-memory one of the tests (never the real queue in the data directory or
+    in Redis, which another run may be using)."""
+    assert HUEY.immediate
+    HUEY.immediate_use_memory = False  # leaving immediate mode keeps the memory storage
     HUEY.immediate = False
+    assert isinstance(HUEY.storage, MemoryStorage)
     HUEY.storage.flush_all()
     try:
         yield HUEY
     finally:
         HUEY.storage.flush_all()
         HUEY.immediate = True
+        HUEY.immediate_use_memory = True
 
 
 def test_sending_queues_the_clinics_notifications_for_the_worker(

@@ -37,6 +37,12 @@ class DeadlineRule:
             raise ValueError("a deadline is at least one hour or one business day")
         if self.escalate_after_hours < 1:
             raise ValueError("escalation comes at least an hour after the deadline")
+        # Whatever wrote the rule (the page, the admin, a hand-made row), past the limits it is
+        # no rule: the caller's default applies instead of an overflowing calendar.
+        if (self.hours or 0) > MAX_HOURS or (self.business_days or 0) > MAX_BUSINESS_DAYS:
+            raise ValueError("a deadline is at most 720 hours or 30 business days")
+        if self.escalate_after_hours > MAX_ESCALATE_AFTER_HOURS:
+            raise ValueError("escalation comes at most 168 hours after the deadline")
 
 
 #: Used where a jurisdiction has not set its own (the issue's examples: urgent 4 hours,

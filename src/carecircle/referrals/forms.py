@@ -348,6 +348,11 @@ class DeadlineForm(forms.Form):
         self.urgency = urgency
         self.label = label
         self.own = own
+        for name in ("unit", "amount", "escalate_after_hours"):
+            # What the page showed comes back hidden, so a row counts as changed against what
+            # this person saw, not against the database: saving a page opened before someone
+            # else's change leaves their change alone where this person changed nothing.
+            self.fields[name].show_hidden_initial = True
         if own:
             widget = self.fields["use_default"].widget
             widget.attrs["aria-describedby"] = f"{self['use_default'].auto_id}_help"

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, NoReturn
 from uuid import UUID
@@ -393,7 +393,7 @@ def _tell(
     skip_user_id: int | None = None,
 ) -> None:
     """Notify people of one organization, and its partner systems, of a referral event. Runs
-    after commit; says nothing but the kind and the link."""
+    in the worker (:func:`referral_notify`); says nothing but the kind and the link."""
     recipients = list(users) if users is not None else _members(organization.pk, roles=roles)
     if users is None and roles and not recipients:
         # An organization without anyone in that role still hears of it.
@@ -449,8 +449,12 @@ def referral_notify(
         .filter(pk=referral_id)
         .first()
     )
+    if side not in (Side.RECEIVER, Side.REQUESTER):
+        raise ValueError(f"unknown side of a referral: {side!r}")
     if referral is None:
-        return  # written and gone again (entered in error and purged): nothing to tell
+        # Queued by a change that committed, so it exists unless an operator removed it since.
+        logger.warning("referral %s to notify of %s is gone", referral_id, kind)
+        return
     if side == Side.RECEIVER:
         _tell(
             referral_id=referral.pk,
@@ -918,6 +922,9 @@ def referral_create(
     if errors:
         raise ValidationError(errors)
     _require_referral_role(actor, data_class)
+    if appointment_at is not None:
+        # Kept as the database will hand it back, so the referral as written reads the same.
+        appointment_at = appointment_at.astimezone(UTC)
 
     person = client.person
     now = timezone.now()

@@ -916,7 +916,10 @@ def response_deadlines(request: HttpRequest) -> HttpResponse:
                 if changed:
                     messages.success(
                         request,
-                        _("Response deadlines saved. They apply to referrals sent from now on."),
+                        _(
+                            "Response deadlines saved. A new deadline applies to referrals sent "
+                            "from now on; a new escalation time to those still waiting too."
+                        ),
                     )
                 else:
                     messages.info(request, _("Nothing was changed."))
