@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.partners.models import Organization, Role, Sector
 
@@ -221,7 +222,7 @@ class EmergencyAccess(models.Model):
 
 
 class AuditAction(models.TextChoices):
-    READ = "read", _("Read")
+    READ = "read", pgettext_lazy("an audited action", "Read")
     WRITE = "write", _("Write")
     EXPORT = "export", _("Export")
     EMERGENCY = "emergency", _("Emergency access")
