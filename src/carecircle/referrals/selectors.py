@@ -19,6 +19,7 @@ these fields, never the referral's own, so nothing can leak by a template.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
@@ -58,6 +59,8 @@ from carecircle.referrals.states import (
     allowed_moves,
     sides_for,
 )
+
+logger = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 100
 #: The last page an inbox serves: a larger number gets this one (never a database error).
@@ -748,17 +751,24 @@ class DeadlineSetting:
     own: bool
 
 
-def _own_rule(row: ResponseDeadline | None) -> DeadlineRule | None:
-    if row is None:
-        return None
+def usable_rule(row: ResponseDeadline) -> DeadlineRule | None:
+    """The row as a rule, or None (logged) when the kernel refuses it: a row written before
+    the checks existed, or by hand in the admin (a huge number), must cost its jurisdiction
+    the default for that urgency, not every referral sent there its deadline."""
     try:
         return DeadlineRule(
             hours=row.hours,
             business_days=row.business_days,
             escalate_after_hours=row.escalate_after_hours,
         )
-    except (TypeError, ValueError):
-        # A row the kernel refuses (written by hand) costs the default, as when sending.
+    except (TypeError, ValueError) as error:
+        logger.warning(
+            "response deadline %s (jurisdiction %s, %s) is unusable, the default applies: %s",
+            row.pk,
+            row.jurisdiction_id,
+            row.urgency,
+            error,
+        )
         return None
 
 
@@ -769,7 +779,8 @@ def response_deadline_list(*, jurisdiction: Jurisdiction) -> list[DeadlineSettin
     }
     settings = []
     for urgency in sorted(URGENCY_RANK, key=URGENCY_RANK.__getitem__):
-        own = _own_rule(rows.get(urgency))
+        row = rows.get(urgency)
+        own = usable_rule(row) if row is not None else None
         settings.append(
             DeadlineSetting(
                 urgency=urgency,

@@ -177,39 +177,14 @@ def _zone(jurisdiction: Jurisdiction) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _rule_of(row: ResponseDeadline) -> deadlines.DeadlineRule:
-    return deadlines.DeadlineRule(
-        hours=row.hours,
-        business_days=row.business_days,
-        escalate_after_hours=row.escalate_after_hours,
-    )
-
-
 def _default_rule(urgency: str) -> deadlines.DeadlineRule:
     return deadlines.DEFAULT_RULES.get(urgency, deadlines.DEFAULT_RULES[Urgency.ROUTINE])
-
-
-def _usable_rule(row: ResponseDeadline) -> deadlines.DeadlineRule | None:
-    """The row as a rule, or None (logged) when it cannot be one. The database refuses such
-    rows now, but one written before (or by hand) must cost its jurisdiction the default, not
-    every referral everywhere its deadline."""
-    try:
-        return _rule_of(row)
-    except (TypeError, ValueError) as error:
-        logger.warning(
-            "response deadline %s (jurisdiction %s, %s) is unusable, the default applies: %s",
-            row.pk,
-            row.jurisdiction_id,
-            row.urgency,
-            error,
-        )
-        return None
 
 
 def deadline_rule(*, jurisdiction_id: int, urgency: str) -> deadlines.DeadlineRule:
     """The jurisdiction's own rule for this urgency, else the default."""
     row = ResponseDeadline.objects.filter(jurisdiction_id=jurisdiction_id, urgency=urgency).first()
-    rule = _usable_rule(row) if row is not None else None
+    rule = selectors.usable_rule(row) if row is not None else None
     return rule or _default_rule(urgency)
 
 
@@ -218,7 +193,7 @@ def deadline_rules() -> dict[tuple[int, str], deadlines.DeadlineRule]:
     A row that cannot be a rule is logged and left out (the default applies)."""
     rules: dict[tuple[int, str], deadlines.DeadlineRule] = {}
     for row in ResponseDeadline.objects.all():
-        rule = _usable_rule(row)
+        rule = selectors.usable_rule(row)
         if rule is not None:
             rules[(row.jurisdiction_id, row.urgency)] = rule
     return rules
